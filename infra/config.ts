@@ -1,0 +1,121 @@
+/**
+ * Stack settings from CDK context (`cdk deploy -c stage=prod -c throttleRate=100`
+ * or the "context" block of cdk.json). A pure function so it can be tested.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
+
+export interface StackConfig {
+  readonly stackName: string;
+  readonly stage: string;
+  readonly protoo: ProtooWebSocketApiProps;
+  /** Set when the custom domain comes from context: the stack imports the certificate. */
+  readonly customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
+  /** Set when the authorizer comes from context: the stack imports the function. */
+  readonly authorizer?: { functionArn: string; identitySource?: string[] };
+}
+
+/** Every context key the app reads. */
+export const CONTEXT_KEYS = [
+  'stage',
+  'stackName',
+  'throttleRate',
+  'throttleBurst',
+  'memorySize',
+  'timeoutSeconds',
+  'logRetentionDays',
+  'logLevel',
+  'removalPolicy',
+  'pointInTimeRecovery',
+  'entry',
+  'customDomainName',
+  'certificateArn',
+  'domainMappingKey',
+  'authorizerFunctionArn',
+  'authorizerIdentitySource',
+] as const;
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+type Get = (key: ContextKey) => unknown;
+
+export function configFromContext(get: Get): StackConfig {
+  const stage = str(get, 'stage') ?? 'dev';
+  const prod = stage === 'prod' || stage === 'production';
+
+  const removal = str(get, 'removalPolicy') ?? (prod ? 'retain' : 'destroy');
+  if (removal !== 'retain' && removal !== 'destroy') {
+    throw new Error(`context removalPolicy must be "retain" or "destroy", got ${JSON.stringify(removal)}`);
+  }
+
+  const retentionDays = int(get, 'logRetentionDays');
+  if (retentionDays !== undefined && !Object.values(logs.RetentionDays).includes(retentionDays)) {
+    throw new Error(`context logRetentionDays must be one of CloudWatch's retention values (1, 3, 5, 7, 14, 30, ...), got ${retentionDays}`);
+  }
+
+  const timeoutSeconds = int(get, 'timeoutSeconds');
+  const rateLimit = num(get, 'throttleRate');
+  const burstLimit = int(get, 'throttleBurst');
+
+  const domainName = str(get, 'customDomainName');
+  const certificateArn = str(get, 'certificateArn');
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new Error('context customDomainName and certificateArn go together');
+  }
+  const functionArn = str(get, 'authorizerFunctionArn');
+  const identitySource = str(get, 'authorizerIdentitySource')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+  return {
+    stage,
+    stackName: str(get, 'stackName') ?? `ProtooServerless-${stage}`,
+    protoo: {
+      stageName: stage,
+      throttling: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit, burstLimit } : undefined,
+      memorySize: int(get, 'memorySize'),
+      timeout: timeoutSeconds !== undefined ? Duration.seconds(timeoutSeconds) : undefined,
+      logRetention: retentionDays as logs.RetentionDays | undefined,
+      logLevel: str(get, 'logLevel'),
+      removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      pointInTimeRecovery: bool(get, 'pointInTimeRecovery') ?? prod,
+      entry: str(get, 'entry'),
+    },
+    customDomain:
+      domainName && certificateArn
+        ? { domainName, certificateArn, mappingKey: str(get, 'domainMappingKey') }
+        : undefined,
+    authorizer: functionArn ? { functionArn, identitySource } : undefined,
+  };
+}
+
+function str(get: Get, key: ContextKey): string | undefined {
+  const value = get(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function num(get: Get, key: ContextKey): number | undefined {
+  const value = get(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`context ${key} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function int(get: Get, key: ContextKey): number | undefined {
+  const n = num(get, key);
+  if (n !== undefined && !Number.isInteger(n)) throw new Error(`context ${key} must be an integer, got ${n}`);
+  return n;
+}
+
+function bool(get: Get, key: ContextKey): boolean | undefined {
+  const value = get(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,52 @@
+/**
+ * The stack `cdk deploy` deploys: one ProtooWebSocketApi and its outputs.
+ * All the resources live in the construct so that another CDK app can use it
+ * without this stack.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+import { ProtooWebSocketApi, type ProtooWebSocketApiProps } from './protoo-websocket-api.js';
+
+export interface ProtooStackProps extends StackProps {
+  readonly protoo?: ProtooWebSocketApiProps;
+  /**
+   * Props that need the stack as their scope (an imported certificate or
+   * authorizer function), merged over `protoo`.
+   */
+  readonly imports?: (scope: Construct) => Partial<ProtooWebSocketApiProps>;
+}
+
+export class ProtooStack extends Stack {
+  readonly protoo: ProtooWebSocketApi;
+
+  constructor(scope: Construct, id: string, props: ProtooStackProps = {}) {
+    super(scope, id, props);
+
+    const imported = props.imports?.(this) ?? {};
+    this.protoo = new ProtooWebSocketApi(this, 'Protoo', { ...props.protoo, ...definedOnly(imported) });
+
+    new CfnOutput(this, 'WebSocketUrl', {
+      description: 'protoo-client URL: append ?roomId=<room>&peerId=<peer>',
+      value: this.protoo.url,
+    });
+    new CfnOutput(this, 'CallbackUrl', {
+      description: 'API Gateway Management API endpoint (@connections)',
+      value: this.protoo.callbackUrl,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table holding rooms, peers and pending requests',
+      value: this.protoo.table.tableName,
+    });
+    if (this.protoo.domainName) {
+      new CfnOutput(this, 'DomainTarget', {
+        description: 'Point a CNAME (or alias) for the custom domain at this name',
+        value: this.protoo.domainName.regionalDomainName,
+      });
+    }
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

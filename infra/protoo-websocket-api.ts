@@ -1,0 +1,380 @@
+/**
+ * ProtooWebSocketApi: everything a protoo 4.x signaling endpoint needs on AWS,
+ * in one reusable construct.
+ *
+ *   - one DynamoDB table (on-demand, TTL, optional PITR) shaped exactly as the
+ *     runtime expects (keys imported from lambda/store/table-schema.ts);
+ *   - three Lambda functions ($connect, $disconnect, $default), each with its
+ *     own role holding only the DynamoDB actions that handler uses, only on this
+ *     table, and execute-api:ManageConnections only on this API's stage;
+ *   - an API Gateway WebSocket API with a stage (auto-deploy, throttling);
+ *   - an explicit log group with retention per function;
+ *   - optionally a Lambda REQUEST authorizer on $connect and a custom domain.
+ *
+ * Drop it into any stack:
+ *
+ *   const protoo = new ProtooWebSocketApi(this, 'Protoo', { stageName: 'prod' });
+ *   new CfnOutput(this, 'Url', { value: protoo.url });
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/store/table-schema.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PACKAGE_ROOT = path.resolve(HERE, '..');
+
+/** The default app: the room relay, built by the runtime's lambda/entry.ts. */
+export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'lambda', 'entry.ts');
+
+/** The three routes of a protoo endpoint and the handler export that serves each. */
+export const ROUTES = {
+  connect: { routeKey: '$connect', exportName: 'connect' },
+  disconnect: { routeKey: '$disconnect', exportName: 'disconnect' },
+  message: { routeKey: '$default', exportName: 'message' },
+} as const;
+export type RouteName = keyof typeof ROUTES;
+
+/**
+ * DynamoDB actions per handler: exactly what the runtime calls, nothing more.
+ * (TransactWriteItems, Scan, BatchWriteItem are deliberately absent.)
+ */
+export const DYNAMODB_ACTIONS: Readonly<Record<RouteName, readonly string[]>> = {
+  connect: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  disconnect: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  message: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+};
+
+/** The Management API methods the runtime uses: POST (send), GET (info), DELETE (close). */
+export const MANAGEMENT_API_METHODS = ['POST', 'GET', 'DELETE'] as const;
+
+/** Bundling defaults: ESM (.mjs) for Node 22 on arm64, minified, with source maps. */
+export const DEFAULT_BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  // Prefer the ES module builds of dependencies (the AWS SDK v3 ships them):
+  // they tree-shake, and they need no `require`.
+  mainFields: ['module', 'main'],
+  // Some CommonJS dependencies still call require() for Node built-ins; an ES
+  // module has no `require`, so give the bundle one.
+  banner: "import{createRequire as __protooCreateRequire}from'node:module';const require=__protooCreateRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  // Stack traces only need the mappings, not a copy of every source file.
+  sourcesContent: false,
+  // Bundle the AWS SDK v3 rather than use the copy in the Lambda runtime: the
+  // code then runs the exact SDK versions the tests ran (package-lock.json), an
+  // ES module bundle never has to resolve packages outside /var/task, and a
+  // tree-shaken, minified SDK loads faster on a cold start than the runtime's
+  // unbundled one.
+  bundleAwsSDK: true,
+  // There is no Docker here (nor in CI): esbuild from node_modules does it.
+  forceDockerBundling: false,
+};
+
+export interface ProtooThrottling {
+  /** Steady-state messages (and connects) per second across the stage. @default 500 */
+  readonly rateLimit?: number;
+  /** Burst size. @default 1000 */
+  readonly burstLimit?: number;
+}
+
+export interface ProtooAuthorizerOptions {
+  /**
+   * Your REQUEST authorizer Lambda. To name the peer, return
+   * `context: { roomId, peerId }` (strings) in its policy response: the runtime
+   * then uses them instead of the query string, on every message.
+   */
+  readonly handler: lambda.IFunction;
+  /**
+   * Where API Gateway reads the identity from. Browsers cannot set headers on
+   * a WebSocket, so use query-string parameters. A connect request missing any
+   * of them is refused with 401 without calling the authorizer.
+   * @default ['route.request.querystring.token']
+   */
+  readonly identitySource?: string[];
+}
+
+export interface ProtooCustomDomainOptions {
+  /** e.g. `signaling.example.com` */
+  readonly domainName: string;
+  /** An ACM certificate for domainName, in the stack's region (regional endpoint). */
+  readonly certificate: ICertificate;
+  /** Path under the domain (`wss://domain/{mappingKey}`). @default - the root */
+  readonly mappingKey?: string;
+  /** When given, an A alias record for domainName is created in this zone. @default - none: create the DNS record yourself */
+  readonly hostedZone?: route53.IHostedZone;
+}
+
+export interface ProtooWebSocketApiProps {
+  /** @default 'dev' */
+  readonly stageName?: string;
+  /** Stage throttling. @default { rateLimit: 500, burstLimit: 1000 } */
+  readonly throttling?: ProtooThrottling;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** LOG_LEVEL for the runtime (debug, info, warn, error). @default - the runtime's default */
+  readonly logLevel?: string;
+  /** Removal policy of the table and the log groups: RETAIN for production, DESTROY for dev stages. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Point-in-time recovery on the table. @default false */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * The app: a TypeScript module exporting `connect`, `disconnect` and
+   * `message` (e.g. `export const { connect, disconnect, message } = createHandlers(myApp)`).
+   * @default the room relay, lambda/entry.ts
+   */
+  readonly entry?: string;
+  /** Lock file that marks the project root for esbuild. @default the lock file next to entry, or found from the working directory */
+  readonly depsLockFilePath?: string;
+  /** Merged over DEFAULT_BUNDLING. */
+  readonly bundling?: nodejs.BundlingOptions;
+  /**
+   * Use this code instead of bundling `entry` (the handler names stay
+   * `index.connect`, `index.disconnect`, `index.message`). Meant for tests that
+   * do not need a real bundle, e.g. `lambda.Code.fromInline('')`.
+   * @default - bundle `entry` with esbuild
+   */
+  readonly code?: lambda.Code;
+  /** Optional REQUEST authorizer on $connect (and only there). */
+  readonly authorizer?: ProtooAuthorizerOptions;
+  /** Optional custom domain; the Management API endpoint then follows it. */
+  readonly customDomain?: ProtooCustomDomainOptions;
+  /** Extra environment for the three functions (e.g. your app's settings). */
+  readonly environment?: Record<string, string>;
+  /** @default - generated by CloudFormation */
+  readonly tableName?: string;
+  /** @default - the construct path */
+  readonly apiName?: string;
+}
+
+export const IDENTITY_SOURCE_PATTERN = /^route\.request\.(querystring|header)\.[A-Za-z0-9_.~-]+$/;
+// Same characters API Gateway accepts in a mapping key.
+const MAPPING_KEY_PATTERN = /^[A-Za-z0-9$\-_.+!*'()]+(\/[A-Za-z0-9$\-_.+!*'()]+)*$/;
+const STAGE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export class ProtooWebSocketApi extends Construct {
+  readonly table: dynamodb.Table;
+  readonly api: apigwv2.WebSocketApi;
+  readonly stage: apigwv2.WebSocketStage;
+  readonly functions: Readonly<Record<RouteName, lambda.Function>>;
+  readonly logGroups: Readonly<Record<RouteName, logs.LogGroup>>;
+  readonly domainName?: apigwv2.DomainName;
+  /** The URL protoo-client connects to (add `?roomId=…&peerId=…`). */
+  readonly url: string;
+  /** The API Gateway Management API endpoint (where the runtime posts messages). */
+  readonly callbackUrl: string;
+  /** MANAGEMENT_API_ENDPOINT given to the functions; undefined without a custom domain. */
+  readonly managementApiEndpoint?: string;
+
+  constructor(scope: Construct, id: string, props: ProtooWebSocketApiProps = {}) {
+    super(scope, id);
+
+    const stageName = props.stageName ?? 'dev';
+    if (!STAGE_NAME_PATTERN.test(stageName)) {
+      throw new Error(`stageName must match ${STAGE_NAME_PATTERN}: ${JSON.stringify(stageName)}`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const mappingKey = props.customDomain?.mappingKey;
+    if (mappingKey !== undefined && !MAPPING_KEY_PATTERN.test(mappingKey)) {
+      throw new Error(`customDomain.mappingKey must match ${MAPPING_KEY_PATTERN}: ${JSON.stringify(mappingKey)}`);
+    }
+    const identitySource = props.authorizer?.identitySource ?? ['route.request.querystring.token'];
+    if (props.authorizer) {
+      if (identitySource.length === 0) throw new Error('authorizer.identitySource must not be empty');
+      for (const source of identitySource) {
+        if (!IDENTITY_SOURCE_PATTERN.test(source)) {
+          throw new Error(
+            `authorizer.identitySource entries must look like route.request.querystring.NAME: ${JSON.stringify(source)}`,
+          );
+        }
+      }
+    }
+
+    // ---- State ----------------------------------------------------------
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? false },
+      removalPolicy,
+    });
+
+    // ---- API and stage --------------------------------------------------
+    this.api = new apigwv2.WebSocketApi(this, 'Api', {
+      apiName: props.apiName,
+      description: 'protoo signaling (protoo-serverless)',
+    });
+
+    if (props.customDomain) {
+      this.domainName = new apigwv2.DomainName(this, 'DomainName', {
+        domainName: props.customDomain.domainName,
+        certificate: props.customDomain.certificate,
+        // WebSocket APIs support regional custom domains only.
+        endpointType: apigwv2.EndpointType.REGIONAL,
+        securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+      });
+    }
+
+    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName,
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttling?.rateLimit ?? 500,
+        burstLimit: props.throttling?.burstLimit ?? 1000,
+      },
+      domainMapping: this.domainName ? { domainName: this.domainName, mappingKey } : undefined,
+    });
+
+    if (this.domainName && props.customDomain?.hostedZone) {
+      new route53.ARecord(this, 'DomainAlias', {
+        zone: props.customDomain.hostedZone,
+        recordName: props.customDomain.domainName,
+        target: route53.RecordTarget.fromAlias(
+          new route53Targets.ApiGatewayv2DomainProperties(
+            this.domainName.regionalDomainName,
+            this.domainName.regionalHostedZoneId,
+          ),
+        ),
+      });
+    }
+
+    if (props.customDomain) {
+      const base = `${props.customDomain.domainName}${mappingKey ? `/${mappingKey}` : ''}`;
+      this.managementApiEndpoint = `https://${base}`;
+      this.url = `wss://${base}`;
+      this.callbackUrl = this.managementApiEndpoint;
+    } else {
+      this.url = this.stage.url;
+      this.callbackUrl = this.stage.callbackUrl;
+    }
+
+    // ---- Functions ------------------------------------------------------
+    const environment: Record<string, string> = {
+      ...props.environment,
+      TABLE_NAME: this.table.tableName,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (props.logLevel) environment.LOG_LEVEL = props.logLevel;
+    if (this.managementApiEndpoint) environment.MANAGEMENT_API_ENDPOINT = this.managementApiEndpoint;
+
+    const entry = props.entry ?? DEFAULT_ENTRY;
+    const depsLockFilePath = props.depsLockFilePath ?? findLockFile(path.dirname(entry));
+    // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/@connections/*
+    const connectionsArns = MANAGEMENT_API_METHODS.map((method) =>
+      this.api.arnForExecuteApiV2(`${method}/@connections/*`, stageName),
+    );
+
+    const functions = {} as Record<RouteName, lambda.Function>;
+    const logGroups = {} as Record<RouteName, logs.LogGroup>;
+    for (const [name, route] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
+      const Name = name[0].toUpperCase() + name.slice(1);
+
+      const logGroup = new logs.LogGroup(this, `${Name}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy,
+      });
+
+      // An explicit role instead of AWSLambdaBasicExecutionRole, whose log
+      // permissions are on Resource "*": this one writes to its own log group only.
+      const role = new iam.Role(this, `${Name}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `protoo ${route.routeKey} handler`,
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ProtooState',
+          actions: [...DYNAMODB_ACTIONS[name]],
+          resources: [this.table.tableArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ManageConnections',
+          actions: ['execute-api:ManageConnections'],
+          resources: connectionsArns,
+        }),
+      );
+
+      const handler = `index.${route.exportName}`;
+      const common: nodejs.NodejsFunctionProps = {
+        description: `protoo ${route.routeKey}`,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: props.memorySize ?? 256,
+        timeout: props.timeout ?? Duration.seconds(10),
+        role,
+        logGroup,
+        environment,
+      };
+      const fn = props.code
+        ? new nodejs.NodejsFunction(this, `${Name}Function`, { ...common, code: props.code, handler })
+        : new nodejs.NodejsFunction(this, `${Name}Function`, {
+            ...common,
+            entry,
+            handler: route.exportName,
+            depsLockFilePath,
+            bundling: { ...DEFAULT_BUNDLING, ...props.bundling },
+          });
+      functions[name] = fn;
+      logGroups[name] = logGroup;
+    }
+    this.functions = functions;
+    this.logGroups = logGroups;
+
+    // ---- Routes ---------------------------------------------------------
+    const authorizer = props.authorizer
+      ? new WebSocketLambdaAuthorizer('ConnectAuthorizer', props.authorizer.handler, { identitySource })
+      : undefined;
+    this.api.addRoute(ROUTES.connect.routeKey, {
+      integration: new WebSocketLambdaIntegration('ConnectIntegration', functions.connect),
+      authorizer,
+    });
+    this.api.addRoute(ROUTES.disconnect.routeKey, {
+      integration: new WebSocketLambdaIntegration('DisconnectIntegration', functions.disconnect),
+    });
+    this.api.addRoute(ROUTES.message.routeKey, {
+      integration: new WebSocketLambdaIntegration('MessageIntegration', functions.message),
+    });
+  }
+}
+
+/** The nearest package-lock.json (or other lock file) at or above dir, if any. */
+function findLockFile(dir: string): string | undefined {
+  const names = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock'];
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    for (const name of names) {
+      const candidate = path.join(current, name);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+    if (path.dirname(current) === current) return undefined;
+  }
+}
