@@ -1,0 +1,133 @@
+/**
+ * The app API: what a protoo-server user writes room logic against. It
+ * mirrors protoo-server (Room, Peer, accept/reject, notify, request) with
+ * the changes a stateless Lambda forces: peer data is persisted (so it is
+ * read and written with async calls), and the answer to a server → client
+ * request arrives in a later invocation, through `App.onResponse`.
+ */
+export type AppData = Record<string, unknown>;
+
+export interface Peer {
+  readonly id: string;
+  readonly roomId: string;
+  readonly connectionId: string;
+  /** The peer's persisted app data (protoo-server's `peer.data`). */
+  getData<T extends AppData = AppData>(): Promise<T>;
+  /**
+   * Replaces the peer's data. Throws StaleDataError if the peer was
+   * replaced, closed, or written by someone else since it was read.
+   */
+  setData(data: AppData): Promise<void>;
+  /** Resolves false when the peer's connection turned out to be gone. */
+  notify(method: string, data?: AppData): Promise<boolean>;
+  /**
+   * Sends a request to the client. The answer (or an error if the peer
+   * leaves first) reaches `App.onResponse` with this `context`, which must
+   * be JSON-serializable: it is stored until the answer arrives.
+   */
+  request(method: string, data?: AppData, options?: { context?: AppData }): Promise<number>;
+  /** Closes the connection and removes the peer (others see onPeerClosed). */
+  close(): Promise<void>;
+}
+
+export interface NotifyAllOptions {
+  /** Peer ids that must not get the notification. */
+  except?: readonly string[];
+  /** Only peers whose data passes this test get it (e.g. joined peers). */
+  where?: (data: AppData, peer: Peer) => boolean;
+}
+
+export interface Room {
+  readonly id: string;
+  getPeers(): Promise<Peer[]>;
+  getPeer(peerId: string): Promise<Peer | undefined>;
+  /** Notifies the room's peers; resolves with how many got it. */
+  notifyAll(method: string, data?: AppData, options?: NotifyAllOptions): Promise<number>;
+  /** Notifies the given peers (e.g. from an earlier getPeers); resolves with how many got it. */
+  notifyPeers(peers: readonly Peer[], method: string, data?: AppData): Promise<number>;
+  /** Answers a request that a handler deferred, possibly in another invocation. */
+  answer(handle: ReplyHandle, response: AppResponse): Promise<void>;
+  /** Closes every peer of the room. */
+  close(): Promise<void>;
+}
+
+/** A serializable pointer to a request that will be answered later. */
+export interface ReplyHandle {
+  connectionId: string;
+  requestId: number;
+}
+
+export type AppResponse =
+  | { ok: true; data?: AppData }
+  | { ok: false; errorCode: number; errorReason: string };
+
+export interface IncomingRequest {
+  method: string;
+  data: AppData;
+}
+
+export interface RequestContext {
+  peer: Peer;
+  room: Room;
+  accept(data?: AppData): Promise<void>;
+  reject(code: number, reason?: string): Promise<void>;
+  /** Answer later with `room.answer(handle, ...)`; the Lambda does not wait. */
+  defer(): ReplyHandle;
+}
+
+export interface IncomingNotification {
+  method: string;
+  data: AppData;
+}
+
+export interface NotificationContext {
+  peer: Peer;
+  room: Room;
+}
+
+export interface ResponseContext {
+  /** The peer that answered (or left without answering). */
+  peer: Peer;
+  room: Room;
+  /** The request as the app sent it, with the context it attached. */
+  request: { method: string; context: AppData };
+}
+
+export type PeerClosedReason = 'disconnected' | 'replaced' | 'gone' | 'closed';
+
+export interface PeerClosedEvent {
+  peerId: string;
+  roomId: string;
+  connectionId: string;
+  /** The peer's data when it left. */
+  data: AppData;
+  reason: PeerClosedReason;
+}
+
+export interface ConnectionRequest {
+  roomId: string;
+  peerId: string;
+  connectionId: string;
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  sourceIp?: string;
+  /** The $connect authorizer's context, when an authorizer is configured. */
+  authorizer?: AppData;
+}
+
+export interface ConnectionDecision {
+  /** Accept the connection; `data` becomes the new peer's initial data. */
+  accept(data?: AppData): void;
+  /** Refuse the handshake with an HTTP status (default 403). */
+  reject(code?: number, reason?: string): void;
+}
+
+export interface App {
+  /** Omitted: every well-formed connection is accepted. */
+  onConnectionRequest?(request: ConnectionRequest, decision: ConnectionDecision): void | Promise<void>;
+  /** Omitted: every request is answered 404. */
+  onRequest?(request: IncomingRequest, context: RequestContext): void | Promise<void>;
+  onNotification?(notification: IncomingNotification, context: NotificationContext): void | Promise<void>;
+  onResponse?(response: AppResponse, context: ResponseContext): void | Promise<void>;
+  onPeerClosed?(event: PeerClosedEvent, context: { room: Room }): void | Promise<void>;
+}

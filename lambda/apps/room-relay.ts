@@ -1,0 +1,118 @@
+import { ProtooError, StaleDataError } from '../app/errors.js';
+import type { App, AppData, Peer, ReplyHandle, RequestContext } from '../app/types.js';
+import { isPlainObject } from '../protocol/parse-message.js';
+
+/**
+ * The default app: a room where peers join with public info and relay
+ * requests and notifications to each other — the signaling of a WebRTC
+ * mesh app. Peer data: `{ joined: true, info }` once joined.
+ */
+export const MAX_PEER_INFO_BYTES = 16 * 1024;
+
+interface RelayPeerData extends AppData {
+  joined?: boolean;
+  info?: AppData;
+}
+
+const isJoined = (data: RelayPeerData) => data.joined === true;
+
+export const roomRelay: App = {
+  async onRequest({ method, data }, context) {
+    try {
+      switch (method) {
+        case 'join':
+          return await join(data, context);
+        case 'getPeers':
+          return await context.accept({ peers: await joinedPeersExcept(context, context.peer.id) });
+        case 'peerRequest':
+          return await peerRequest(data, context);
+        case 'peerNotify':
+          return await peerNotify(data, context);
+        default:
+          throw new ProtooError(404, `unknown method "${method}"`);
+      }
+    } catch (error) {
+      // Someone else wrote this peer first: a concurrent join or a replacement.
+      if (error instanceof StaleDataError) throw new ProtooError(409, error.message);
+      throw error;
+    }
+  },
+
+  async onResponse(response, { room, request }) {
+    const replyTo = request.context.replyTo as ReplyHandle | undefined;
+    if (replyTo) await room.answer(replyTo, response);
+  },
+
+  async onPeerClosed({ peerId, data }, { room }) {
+    if (!isJoined(data)) return;
+    await room.notifyAll('peerClosed', { peerId }, { except: [peerId], where: isJoined });
+  },
+
+  // Client notifications have no meaning in the relay; they are ignored.
+  onNotification() {},
+};
+
+async function join(data: AppData, { peer, room, accept }: RequestContext): Promise<void> {
+  const info = data.data ?? {};
+  if (!isPlainObject(info)) throw new ProtooError(400, 'data.data must be an object');
+  if (Buffer.byteLength(JSON.stringify(info)) > MAX_PEER_INFO_BYTES) {
+    throw new ProtooError(413, `peer info exceeds ${MAX_PEER_INFO_BYTES} bytes`);
+  }
+
+  // One Query gives both this peer's version and the peers to greet.
+  const peers = await room.getPeers();
+  const self = peers.find((candidate) => candidate.id === peer.id && candidate.connectionId === peer.connectionId);
+  if (!self) throw new StaleDataError(`peer ${peer.id} is no longer bound to this connection`);
+  if (isJoined(await self.getData<RelayPeerData>())) throw new ProtooError(409, 'already joined');
+  await self.setData({ joined: true, info });
+
+  const others = await joinedOnly(peers.filter((candidate) => candidate.id !== peer.id));
+  await accept({ peers: await describe(others) });
+  await room.notifyPeers(others, 'newPeer', { id: peer.id, data: info });
+}
+
+async function peerRequest(data: AppData, { peer, room, defer }: RequestContext): Promise<void> {
+  const { peerId, method } = data;
+  if (typeof peerId !== 'string' || typeof method !== 'string' || method.length === 0) {
+    throw new ProtooError(400, 'peerRequest needs string peerId and method');
+  }
+  if (data.data !== undefined && !isPlainObject(data.data)) throw new ProtooError(400, 'data.data must be an object');
+
+  const target = await room.getPeer(peerId);
+  if (!target) throw new ProtooError(404, `peer "${peerId}" is not in the room`);
+  // The target's answer arrives in another invocation, through onResponse.
+  const replyTo = defer();
+  await target.request(method, { from: peer.id, data: data.data ?? {} }, { context: { replyTo } });
+}
+
+async function peerNotify(data: AppData, { peer, room, accept }: RequestContext): Promise<void> {
+  const { peerId, method } = data;
+  if ((peerId !== undefined && typeof peerId !== 'string') || typeof method !== 'string' || method.length === 0) {
+    throw new ProtooError(400, 'peerNotify needs a string method and an optional string peerId');
+  }
+  if (data.data !== undefined && !isPlainObject(data.data)) throw new ProtooError(400, 'data.data must be an object');
+
+  const payload = { from: peer.id, data: data.data ?? {} };
+  if (peerId === undefined) {
+    const delivered = await room.notifyAll(method, payload, { except: [peer.id], where: isJoined });
+    return accept({ delivered });
+  }
+  const target = await room.getPeer(peerId);
+  if (!target) throw new ProtooError(404, `peer "${peerId}" is not in the room`);
+  return accept({ delivered: (await target.notify(method, payload)) ? 1 : 0 });
+}
+
+async function joinedPeersExcept({ room }: RequestContext, peerId: string) {
+  const peers = (await room.getPeers()).filter((candidate) => candidate.id !== peerId);
+  return describe(await joinedOnly(peers));
+}
+
+async function joinedOnly(peers: Peer[]): Promise<Peer[]> {
+  const joined: Peer[] = [];
+  for (const candidate of peers) if (isJoined(await candidate.getData<RelayPeerData>())) joined.push(candidate);
+  return joined;
+}
+
+async function describe(peers: Peer[]): Promise<{ id: string; data: AppData }[]> {
+  return Promise.all(peers.map(async (candidate) => ({ id: candidate.id, data: (await candidate.getData<RelayPeerData>()).info ?? {} })));
+}

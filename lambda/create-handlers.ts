@@ -1,0 +1,87 @@
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { App } from './app/types.js';
+import { readConfig } from './config.js';
+import { ConnectionSender } from './delivery/connection-sender.js';
+import { managementClientFor } from './delivery/management-client.js';
+import { managementEndpoint } from './delivery/management-endpoint.js';
+import { createLogger, type Logger } from './log.js';
+import type { RouteOutcome, WebSocketEvent, WebSocketResult } from './runtime/events.js';
+import { createIdentityCache } from './runtime/identity-cache.js';
+import { onConnect } from './runtime/on-connect.js';
+import { onDisconnect } from './runtime/on-disconnect.js';
+import { onMessage } from './runtime/on-message.js';
+import type { RuntimeServices } from './runtime/ports.js';
+import { documentClientFor } from './store/document-client.js';
+import { StateStore } from './store/state-store.js';
+
+export interface HandlerOptions {
+  /** Read on every invocation, so a local stack can point at its own engine. */
+  env?: NodeJS.ProcessEnv;
+  /** Injected clients (tests); by default one per endpoint, reused while warm. */
+  documentClient?: DynamoDBDocumentClient;
+  managementClient?: (endpoint: string) => ApiGatewayManagementApiClient;
+  logger?: Logger;
+  now?: () => number;
+  /** PostToConnection calls in flight at once during a broadcast. */
+  fanOutConcurrency?: number;
+}
+
+export type WebSocketHandler = (event: WebSocketEvent, context?: unknown) => Promise<WebSocketResult>;
+
+export interface Handlers {
+  connect: WebSocketHandler;
+  disconnect: WebSocketHandler;
+  message: WebSocketHandler;
+}
+
+/**
+ * The three Lambda handlers for an app: `$connect`, `$disconnect` and
+ * `$default`. Each builds its services from the event and environment,
+ * runs the AWS-free runtime, and logs one structured line.
+ */
+export function createHandlers(app: App, options: HandlerOptions = {}): Handlers {
+  const identities = createIdentityCache();
+
+  function servicesFor(event: WebSocketEvent): RuntimeServices {
+    const config = readConfig(options.env ?? process.env);
+    const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
+    return {
+      app,
+      store: new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint), config.tableName, options.now),
+      sender: new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint)),
+      log: options.logger ?? createLogger(config.logLevel),
+      identities,
+      fanOutConcurrency: options.fanOutConcurrency ?? 25,
+    };
+  }
+
+  function route(
+    name: string,
+    run: (services: RuntimeServices, event: WebSocketEvent) => Promise<RouteOutcome>,
+    failure: WebSocketResult,
+  ): WebSocketHandler {
+    return async (event) => {
+      const started = Date.now();
+      const { connectionId } = event.requestContext;
+      let services: RuntimeServices | undefined;
+      try {
+        services = servicesFor(event);
+        const { result, ...fields } = await run(services, event);
+        services.log.info(name, { route: event.requestContext.routeKey, connectionId, ...fields, durationMs: Date.now() - started });
+        return result ?? { statusCode: 200 };
+      } catch (error) {
+        const log = services?.log ?? options.logger ?? createLogger('error');
+        log.error(name, { route: event.requestContext.routeKey, connectionId, outcome: 'failed', error, durationMs: Date.now() - started });
+        return failure;
+      }
+    };
+  }
+
+  return {
+    connect: route('connect', onConnect, { statusCode: 500, body: 'internal error' }),
+    disconnect: route('disconnect', onDisconnect, { statusCode: 200 }),
+    // A thrown $default would make API Gateway send its own error frame to the client.
+    message: route('message', onMessage, { statusCode: 200 }),
+  };
+}

@@ -1,0 +1,42 @@
+import {
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+  type ApiGatewayManagementApiClient,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { isGoneError } from './is-gone.js';
+import { MAX_MESSAGE_BYTES, PayloadTooLargeError, byteLength } from './payload-limit.js';
+
+export type DeliveryResult = 'sent' | 'gone';
+
+/**
+ * Posts protoo messages to connections and closes connections, through
+ * the Management API of the API that invoked this handler.
+ */
+export class ConnectionSender {
+  private readonly encoder = new TextEncoder();
+
+  constructor(private readonly client: ApiGatewayManagementApiClient) {}
+
+  /** 'gone' means the connection is dead; anything else unexpected throws. */
+  async post(connectionId: string, message: object): Promise<DeliveryResult> {
+    const payload = JSON.stringify(message);
+    const bytes = byteLength(payload);
+    if (bytes > MAX_MESSAGE_BYTES) throw new PayloadTooLargeError(bytes);
+    try {
+      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: this.encoder.encode(payload) }));
+      return 'sent';
+    } catch (error) {
+      if (isGoneError(error)) return 'gone';
+      throw error;
+    }
+  }
+
+  /** Closing a connection that is already gone is not an error. */
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGoneError(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { AppData } from '../app/types.js';
+import { headerValues, type RouteOutcome, type WebSocketEvent, type WebSocketResult } from './events.js';
+import { identityFromAuthorizer, isValidId } from './identity.js';
+import { retireReplacedPeer } from './peer-lifecycle.js';
+import type { RuntimeServices } from './ports.js';
+
+export const PROTOO_SUBPROTOCOL = 'protoo';
+
+export type ConnectOutcome = RouteOutcome & { result: WebSocketResult };
+
+/**
+ * $connect: the handshake is accepted only for protoo clients with a valid
+ * identity the app accepts. Binding the peer replaces (and closes) any
+ * older connection with the same peerId, so the room holds one of each.
+ */
+export async function onConnect(services: RuntimeServices, event: WebSocketEvent): Promise<ConnectOutcome> {
+  const { connectionId, authorizer } = event.requestContext;
+  if (!offersProtooSubprotocol(event)) {
+    return refuse(403, 'the protoo subprotocol is required (Sec-WebSocket-Protocol: protoo)', 'no-subprotocol');
+  }
+
+  const query = event.queryStringParameters ?? {};
+  const identity = identityFromAuthorizer(connectionId, authorizer) ?? { connectionId, roomId: query.roomId, peerId: query.peerId };
+  if (!isValidId(identity.roomId) || !isValidId(identity.peerId)) {
+    return refuse(400, 'roomId and peerId must match [A-Za-z0-9_.~-]{1,64}', 'invalid-id');
+  }
+  const { roomId, peerId } = identity;
+
+  let decision: { accepted: true; data: AppData } | { accepted: false; code: number; reason: string } | undefined;
+  if (services.app.onConnectionRequest) {
+    await services.app.onConnectionRequest(
+      {
+        roomId,
+        peerId,
+        connectionId,
+        headers: event.headers ?? {},
+        query,
+        sourceIp: event.requestContext.identity?.sourceIp,
+        authorizer: authorizer ?? undefined,
+      },
+      {
+        accept: (data = {}) => void (decision ??= { accepted: true, data }),
+        reject: (code = 403, reason = 'rejected') => void (decision ??= { accepted: false, code, reason }),
+      },
+    );
+    if (!decision) throw new Error('onConnectionRequest returned without calling accept() or reject()');
+  } else {
+    decision = { accepted: true, data: {} };
+  }
+  if (!decision.accepted) return { ...refuse(decision.code, decision.reason, `rejected:${decision.code}`), roomId, peerId };
+
+  const bound = { connectionId, roomId, peerId };
+  await services.store.putConnection(bound);
+  const replaced = await services.store.bindPeer(bound, decision.data);
+  services.identities.set(bound);
+  if (replaced) await retireReplacedPeer(services, replaced);
+
+  return {
+    result: { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': PROTOO_SUBPROTOCOL } },
+    outcome: replaced ? 'accepted:replaced' : 'accepted',
+    roomId,
+    peerId,
+  };
+}
+
+function offersProtooSubprotocol(event: WebSocketEvent): boolean {
+  return headerValues(event, 'sec-websocket-protocol')
+    .flatMap((value) => value.split(','))
+    .some((protocol) => protocol.trim() === PROTOO_SUBPROTOCOL);
+}
+
+function refuse(statusCode: number, reason: string, outcome: string): ConnectOutcome {
+  return { result: { statusCode, body: reason }, outcome };
+}

@@ -1,0 +1,84 @@
+import type { AppResponse } from '../app/types.js';
+import { createErrorResponse } from '../protocol/messages.js';
+import { parseMessage } from '../protocol/parse-message.js';
+import type { ConnectionIdentity } from '../store/records.js';
+import type { RouteOutcome, WebSocketEvent } from './events.js';
+import { resolveIdentity } from './identity.js';
+import { endPeer } from './peer-lifecycle.js';
+import type { RuntimeServices } from './ports.js';
+import { RequestResponder } from './request-responder.js';
+import { RuntimePeer } from './runtime-peer.js';
+import { RuntimeRoom } from './runtime-room.js';
+
+/**
+ * $default: one protoo message. Nothing a client sends can throw out of
+ * here: junk is logged and dropped, a bad request with an id gets 400.
+ */
+export async function onMessage(services: RuntimeServices, event: WebSocketEvent): Promise<RouteOutcome> {
+  const { connectionId, authorizer } = event.requestContext;
+  const parsed = parseMessage(event.isBase64Encoded ? undefined : event.body);
+  if (parsed.kind === 'junk') {
+    services.log.warn('dropped junk message', { connectionId, reason: parsed.reason });
+    return { outcome: 'junk' };
+  }
+
+  const identity = await resolveIdentity(services, connectionId, authorizer);
+  if (!identity) {
+    // Its state expired or was never written: a reconnect fixes it.
+    if (parsed.kind !== 'notification' && parsed.kind !== 'response') {
+      const id = parsed.kind === 'request' ? parsed.message.id : parsed.id;
+      await services.sender.post(connectionId, createErrorResponse(id, 403, 'unknown connection, reconnect'));
+    }
+    return { outcome: 'unknown-connection' };
+  }
+  const where = { roomId: identity.roomId, peerId: identity.peerId };
+
+  switch (parsed.kind) {
+    case 'invalid-request': {
+      const result = await services.sender.post(connectionId, createErrorResponse(parsed.id, 400, parsed.reason));
+      if (result === 'gone') await endPeer(services, identity, 'gone');
+      return { outcome: 'error:400', ...where };
+    }
+    case 'request': {
+      const { id, method, data } = parsed.message;
+      const responder = new RequestResponder(services, identity, id);
+      let handlerError: unknown;
+      try {
+        if (services.app.onRequest) {
+          await services.app.onRequest({ method, data }, { ...sessionOf(services, identity), ...pick(responder) });
+        } else {
+          await responder.reject(404, `unknown method "${method}"`);
+        }
+      } catch (error) {
+        handlerError = error ?? new Error('handler threw');
+      }
+      await responder.finish(handlerError);
+      return { outcome: responder.outcome, method, ...where };
+    }
+    case 'notification': {
+      const { method, data } = parsed.message;
+      await services.app.onNotification?.({ method, data }, sessionOf(services, identity));
+      return { outcome: 'notification', method, ...where };
+    }
+    case 'response': {
+      const taken = await services.store.takePendingRequest(identity.roomId, connectionId, parsed.message.id);
+      if (!taken) return { outcome: 'unmatched-response', ...where };
+      const response: AppResponse = parsed.message.ok
+        ? { ok: true, data: parsed.message.data }
+        : { ok: false, errorCode: parsed.message.errorCode, errorReason: parsed.message.errorReason };
+      await services.app.onResponse?.(response, {
+        ...sessionOf(services, identity),
+        request: { method: taken.method, context: taken.context },
+      });
+      return { outcome: 'response', method: taken.method, ...where };
+    }
+  }
+}
+
+function sessionOf(services: RuntimeServices, identity: ConnectionIdentity) {
+  return { peer: new RuntimePeer(services, identity), room: new RuntimeRoom(services, identity.roomId) };
+}
+
+function pick(responder: RequestResponder) {
+  return { accept: responder.accept, reject: responder.reject, defer: responder.defer };
+}

@@ -1,0 +1,69 @@
+import { ProtooError } from '../app/errors.js';
+import type { AppData, AppResponse, ReplyHandle } from '../app/types.js';
+import { postAnswer } from './answer.js';
+import { endPeer } from './peer-lifecycle.js';
+import type { RuntimeServices } from './ports.js';
+import type { ConnectionIdentity } from '../store/records.js';
+
+/**
+ * accept / reject / defer for one client request, answered at most once.
+ * After the handler returns, `finish` turns a throw into 500 (or the
+ * ProtooError's code) and a handler that forgot to answer into 500, so the
+ * client never waits for its timeout.
+ */
+export class RequestResponder {
+  private state: 'pending' | 'answered' | 'deferred' = 'pending';
+  private sending: Promise<void> = Promise.resolve();
+  /** For the log line: 'ok', 'error:<code>' or 'deferred'. */
+  outcome = 'unanswered';
+
+  constructor(
+    private readonly services: RuntimeServices,
+    private readonly identity: ConnectionIdentity,
+    private readonly requestId: number,
+  ) {}
+
+  readonly accept = (data: AppData = {}): Promise<void> => this.answer({ ok: true, data });
+
+  readonly reject = (code: number, reason = ''): Promise<void> =>
+    this.answer({ ok: false, errorCode: code, errorReason: reason });
+
+  readonly defer = (): ReplyHandle => {
+    if (this.state === 'pending') {
+      this.state = 'deferred';
+      this.outcome = 'deferred';
+    }
+    return { connectionId: this.identity.connectionId, requestId: this.requestId };
+  };
+
+  /** Waits for the answer to be sent, answering on the handler's behalf if needed. */
+  async finish(handlerError?: unknown): Promise<void> {
+    if (handlerError !== undefined && this.state !== 'answered') {
+      const { code, reason } = errorAnswer(handlerError);
+      this.state = 'pending';
+      await this.answer({ ok: false, errorCode: code, errorReason: reason });
+    } else if (this.state === 'pending') {
+      this.services.log.warn('request handler returned without answering', { ...this.identity, requestId: this.requestId });
+      await this.answer({ ok: false, errorCode: 500, errorReason: 'request not answered' });
+    }
+    await this.sending;
+  }
+
+  private answer(response: AppResponse): Promise<void> {
+    if (this.state !== 'pending') {
+      this.services.log.warn('request answered twice; keeping the first answer', { ...this.identity, requestId: this.requestId });
+      return this.sending;
+    }
+    this.state = 'answered';
+    this.outcome = response.ok ? 'ok' : `error:${response.errorCode}`;
+    this.sending = postAnswer(this.services, this.identity.connectionId, this.requestId, response).then(async (result) => {
+      if (result === 'gone') await endPeer(this.services, this.identity, 'gone');
+    });
+    return this.sending;
+  }
+}
+
+function errorAnswer(error: unknown): { code: number; reason: string } {
+  if (error instanceof ProtooError) return { code: error.code, reason: error.reason };
+  return { code: 500, reason: error instanceof Error ? error.message : String(error) };
+}

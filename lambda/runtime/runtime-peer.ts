@@ -1,0 +1,81 @@
+import type { AppData, Peer } from '../app/types.js';
+import { PayloadTooLargeError } from '../delivery/payload-limit.js';
+import { createNotification, createRequest, generateRequestId } from '../protocol/messages.js';
+import { StaleDataError } from '../store/errors.js';
+import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
+import { endPeer } from './peer-lifecycle.js';
+import type { RuntimeServices } from './ports.js';
+
+/** A Peer backed by its DynamoDB item; data is read lazily, at most once per invocation. */
+export class RuntimePeer implements Peer {
+  constructor(
+    private readonly services: RuntimeServices,
+    private readonly identity: ConnectionIdentity,
+    private record?: PeerRecord,
+  ) {}
+
+  get id(): string {
+    return this.identity.peerId;
+  }
+
+  get roomId(): string {
+    return this.identity.roomId;
+  }
+
+  get connectionId(): string {
+    return this.identity.connectionId;
+  }
+
+  async getData<T extends AppData = AppData>(): Promise<T> {
+    return (await this.currentRecord()).data as T;
+  }
+
+  async setData(data: AppData): Promise<void> {
+    const record = await this.currentRecord();
+    const version = await this.services.store.updatePeerData(this.identity, record.version, data);
+    this.record = { ...record, data, version };
+  }
+
+  async notify(method: string, data: AppData = {}): Promise<boolean> {
+    const result = await this.services.sender.post(this.connectionId, createNotification(method, data));
+    if (result === 'gone') await endPeer(this.services, this.identity, 'gone');
+    return result === 'sent';
+  }
+
+  async request(method: string, data: AppData = {}, options: { context?: AppData } = {}): Promise<number> {
+    const requestId = generateRequestId();
+    const pending = { roomId: this.roomId, targetConnectionId: this.connectionId, requestId, method, context: options.context ?? {} };
+    // Persist first: the client may answer before post() even returns.
+    await this.services.store.putPendingRequest(pending);
+    let result: 'sent' | 'gone';
+    try {
+      result = await this.services.sender.post(this.connectionId, createRequest(requestId, method, data));
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) await this.services.store.takePendingRequest(this.roomId, this.connectionId, requestId);
+      throw error;
+    }
+    // Gone: ending the peer fails its pending requests, this one included.
+    if (result === 'gone') await endPeer(this.services, this.identity, 'gone');
+    return requestId;
+  }
+
+  async close(): Promise<void> {
+    await this.services.sender.close(this.connectionId);
+    await endPeer(this.services, this.identity, 'closed');
+  }
+
+  private async currentRecord(): Promise<PeerRecord> {
+    if (!this.record) {
+      const record = await this.services.store.getPeer(this.roomId, this.id);
+      if (!record || record.connectionId !== this.connectionId) {
+        throw new StaleDataError(`peer ${this.id} is no longer bound to connection ${this.connectionId}`);
+      }
+      this.record = record;
+    }
+    return this.record;
+  }
+}
+
+export function identityOf(record: PeerRecord): ConnectionIdentity {
+  return { connectionId: record.connectionId, roomId: record.roomId, peerId: record.peerId };
+}

@@ -1,0 +1,8 @@
+/** A conditional write found the peer replaced, gone, or changed since it was read. */
+export class StaleDataError extends Error {
+  override readonly name = 'StaleDataError';
+}
+
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}

@@ -1,0 +1,39 @@
+/**
+ * Single-table key design. A room is one partition, so its members are one
+ * Query; a connection is its own item, so connectionId → identity is one
+ * GetItem.
+ *
+ *   pk                 sk                        item
+ *   CONN#<connId>      CONN                      connection → roomId, peerId
+ *   ROOM#<roomId>      PEER#<peerId>             peer → connectionId, data, version
+ *   ROOM#<roomId>      REQ#<targetConnId>#<id>   pending server → client request
+ */
+export const PEER_PREFIX = 'PEER#';
+export const PENDING_REQUEST_PREFIX = 'REQ#';
+const CONNECTION_SORT_KEY = 'CONN';
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+export function connectionKey(connectionId: string): ItemKey {
+  return { pk: `CONN#${connectionId}`, sk: CONNECTION_SORT_KEY };
+}
+
+export function roomPartition(roomId: string): string {
+  return `ROOM#${roomId}`;
+}
+
+export function peerKey(roomId: string, peerId: string): ItemKey {
+  return { pk: roomPartition(roomId), sk: `${PEER_PREFIX}${peerId}` };
+}
+
+/** Prefix of every request pending on one connection, for cleanup when it leaves. */
+export function pendingRequestPrefix(targetConnectionId: string): string {
+  return `${PENDING_REQUEST_PREFIX}${targetConnectionId}#`;
+}
+
+export function pendingRequestKey(roomId: string, targetConnectionId: string, requestId: number): ItemKey {
+  return { pk: roomPartition(roomId), sk: `${pendingRequestPrefix(targetConnectionId)}${requestId}` };
+}

@@ -1,0 +1,26 @@
+/** What the store hands out: plain records, free of DynamoDB key attributes. */
+
+export interface ConnectionIdentity {
+  connectionId: string;
+  roomId: string;
+  peerId: string;
+}
+
+export interface PeerRecord {
+  roomId: string;
+  peerId: string;
+  connectionId: string;
+  /** The app's data for this peer (protoo-server's `peer.data`). */
+  data: Record<string, unknown>;
+  /** Bumped on every data write; conditional writes compare it. */
+  version: number;
+}
+
+export interface PendingRequestRecord {
+  roomId: string;
+  targetConnectionId: string;
+  requestId: number;
+  method: string;
+  /** Whatever the app attached to `peer.request(..., { context })`. */
+  context: Record<string, unknown>;
+}

@@ -1,0 +1,226 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { StaleDataError, isConditionalCheckFailed } from './errors.js';
+import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS, expiresAt, isExpired } from './expiry.js';
+import { PEER_PREFIX, connectionKey, peerKey, pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
+import type { ConnectionIdentity, PeerRecord, PendingRequestRecord } from './records.js';
+import { TTL_ATTRIBUTE } from './table-schema.js';
+
+type Item = Record<string, unknown>;
+
+/**
+ * Room, Peer, connection and pending-request state in one DynamoDB table.
+ * Every write that could race with a newer connection is conditional on
+ * the connectionId that owns the peer, so a late $disconnect or a Gone
+ * cleanup can never remove a replacement. Reads of room state are strongly
+ * consistent: two peers joining at once must see each other.
+ */
+export class StateStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async putConnection(identity: ConnectionIdentity): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...connectionKey(identity.connectionId), ...identity, [TTL_ATTRIBUTE]: this.ttl(CONNECTION_STATE_TTL_SECONDS) },
+      }),
+    );
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: connectionKey(connectionId), ConsistentRead: true }),
+    );
+    if (!Item || isExpired(Item, this.now())) return undefined;
+    return { connectionId, roomId: String(Item.roomId), peerId: String(Item.peerId) };
+  }
+
+  async deleteConnection(connectionId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKey(connectionId) }));
+  }
+
+  /**
+   * Binds peerId to this connection, whoever held it before. Returns the
+   * previous binding when another live connection held it, so the caller
+   * can close that connection: one peerId never has two owners.
+   */
+  async bindPeer(identity: ConnectionIdentity, data: Item = {}): Promise<PeerRecord | undefined> {
+    const { roomId, peerId, connectionId } = identity;
+    const { Attributes } = await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...peerKey(roomId, peerId),
+          roomId,
+          peerId,
+          connectionId,
+          data,
+          version: 0,
+          [TTL_ATTRIBUTE]: this.ttl(CONNECTION_STATE_TTL_SECONDS),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!Attributes || isExpired(Attributes, this.now()) || Attributes.connectionId === connectionId) return undefined;
+    return toPeerRecord(Attributes);
+  }
+
+  async getPeer(roomId: string, peerId: string): Promise<PeerRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: peerKey(roomId, peerId), ConsistentRead: true }),
+    );
+    if (!Item || isExpired(Item, this.now())) return undefined;
+    return toPeerRecord(Item);
+  }
+
+  /** Every live peer of the room: one Query on the room's partition, paged. */
+  async listPeers(roomId: string): Promise<PeerRecord[]> {
+    const items = await this.queryPrefix(roomPartition(roomId), PEER_PREFIX);
+    return items.map(toPeerRecord);
+  }
+
+  /**
+   * Writes the peer's data only if this connection still owns the peer and
+   * nobody wrote since `expectedVersion` was read. Returns the new version.
+   */
+  async updatePeerData(
+    peer: Pick<PeerRecord, 'roomId' | 'peerId' | 'connectionId'>,
+    expectedVersion: number,
+    data: Item,
+  ): Promise<number> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: peerKey(peer.roomId, peer.peerId),
+          UpdateExpression: 'SET #data = :data, #version = #version + :one',
+          ConditionExpression: '#connectionId = :connectionId AND #version = :expected AND #ttl > :now',
+          ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':data': data,
+            ':one': 1,
+            ':connectionId': peer.connectionId,
+            ':expected': expectedVersion,
+            ':now': Math.floor(this.now() / 1000),
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.version);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new StaleDataError(`peer ${peer.peerId} was replaced, closed or changed since it was read`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Removes the peer only if this connection still owns it; returns the
+   * removed record, or undefined when a newer connection owns the peer or
+   * somebody else removed it first (so exactly one caller announces it).
+   */
+  async unbindPeer(identity: ConnectionIdentity): Promise<PeerRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: peerKey(identity.roomId, identity.peerId),
+          ConditionExpression: '#connectionId = :connectionId',
+          ExpressionAttributeNames: { '#connectionId': 'connectionId' },
+          ExpressionAttributeValues: { ':connectionId': identity.connectionId },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes ? toPeerRecord(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putPendingRequest(request: PendingRequestRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
+          ...request,
+          [TTL_ATTRIBUTE]: this.ttl(PENDING_REQUEST_TTL_SECONDS),
+        },
+      }),
+    );
+  }
+
+  /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */
+  async takePendingRequest(roomId: string, targetConnectionId: string, requestId: number): Promise<PendingRequestRecord | undefined> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: pendingRequestKey(roomId, targetConnectionId, requestId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!Attributes || isExpired(Attributes, this.now())) return undefined;
+    return toPendingRequestRecord(Attributes);
+  }
+
+  async listPendingRequests(roomId: string, targetConnectionId: string): Promise<PendingRequestRecord[]> {
+    const items = await this.queryPrefix(roomPartition(roomId), pendingRequestPrefix(targetConnectionId));
+    return items.map(toPendingRequestRecord);
+  }
+
+  private async queryPrefix(pk: string, skPrefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      const now = this.now();
+      for (const item of page.Items ?? []) if (!isExpired(item, now)) items.push(item);
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return items;
+  }
+
+  private ttl(seconds: number): number {
+    return expiresAt(this.now(), seconds);
+  }
+}
+
+function toPeerRecord(item: Item): PeerRecord {
+  return {
+    roomId: String(item.roomId),
+    peerId: String(item.peerId),
+    connectionId: String(item.connectionId),
+    data: (item.data as Item | undefined) ?? {},
+    version: Number(item.version ?? 0),
+  };
+}
+
+function toPendingRequestRecord(item: Item): PendingRequestRecord {
+  return {
+    roomId: String(item.roomId),
+    targetConnectionId: String(item.targetConnectionId),
+    requestId: Number(item.requestId),
+    method: String(item.method),
+    context: (item.context as Item | undefined) ?? {},
+  };
+}
