@@ -1,0 +1,144 @@
+/**
+ * The app behind cdk.json: context → stack settings, outputs, and imports of
+ * a certificate and an authorizer by ARN. No bundling (inline code).
+ */
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+
+import { buildApp } from '../../infra/build-app.js';
+import { configFromContext, type ContextKey } from '../../infra/config.js';
+import { NO_BUNDLE, render } from './helpers.js';
+
+function config(context: Partial<Record<ContextKey, unknown>>) {
+  return configFromContext((key) => context[key]);
+}
+
+function appWith(context: Record<string, unknown>) {
+  const app = new App({ context });
+  const stack = buildApp(app, { code: NO_BUNDLE });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+describe('GIVEN no context', () => {
+  const c = config({});
+  it('THEN the stage is "dev": table and logs destroyed with the stack, no PITR', () => {
+    expect(c.stage).toBe('dev');
+    expect(c.stackName).toBe('ProtooServerless-dev');
+    expect(c.protoo.stageName).toBe('dev');
+    expect(c.protoo.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(c.protoo.pointInTimeRecovery).toBe(false);
+    expect(c.protoo.throttling).toBeUndefined();
+    expect(c.customDomain).toBeUndefined();
+    expect(c.authorizer).toBeUndefined();
+  });
+});
+
+describe('GIVEN stage=prod', () => {
+  it('THEN the table is retained and has point-in-time recovery', () => {
+    const c = config({ stage: 'prod' });
+    expect(c.stackName).toBe('ProtooServerless-prod');
+    expect(c.protoo.removalPolicy).toBe(RemovalPolicy.RETAIN);
+    expect(c.protoo.pointInTimeRecovery).toBe(true);
+  });
+
+  it('THEN explicit context still wins', () => {
+    const c = config({ stage: 'prod', removalPolicy: 'destroy', pointInTimeRecovery: 'false' });
+    expect(c.protoo.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(c.protoo.pointInTimeRecovery).toBe(false);
+  });
+});
+
+describe('GIVEN numeric context as strings (as `cdk -c key=value` passes it)', () => {
+  it('THEN they are parsed', () => {
+    const c = config({ throttleRate: '12.5', throttleBurst: '30', memorySize: '1024', timeoutSeconds: '7', logRetentionDays: '14' });
+    expect(c.protoo.throttling).toEqual({ rateLimit: 12.5, burstLimit: 30 });
+    expect(c.protoo.memorySize).toBe(1024);
+    expect(c.protoo.timeout?.toSeconds()).toBe(7);
+    expect(c.protoo.logRetention).toBe(14);
+  });
+
+  it('THEN garbage is refused with the key named', () => {
+    expect(() => config({ throttleRate: 'fast' })).toThrow(/throttleRate/);
+    expect(() => config({ throttleBurst: '1.5' })).toThrow(/throttleBurst/);
+    expect(() => config({ memorySize: '-1' })).toThrow(/memorySize/);
+    expect(() => config({ logRetentionDays: '4' })).toThrow(/logRetentionDays/);
+    expect(() => config({ removalPolicy: 'keep' })).toThrow(/removalPolicy/);
+    expect(() => config({ pointInTimeRecovery: 'yes' })).toThrow(/pointInTimeRecovery/);
+    expect(() => config({ stage: 42 })).toThrow(/stage/);
+  });
+
+  it('THEN a custom domain needs both the name and the certificate', () => {
+    expect(() => config({ customDomainName: 'a.example.com' })).toThrow(/certificateArn/);
+    expect(() => config({ certificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' })).toThrow(/customDomainName/);
+  });
+});
+
+describe('GIVEN the app with stage=staging and throttling from context', () => {
+  const { stack, template } = appWith({ stage: 'staging', throttleRate: '10', throttleBurst: '20', logLevel: 'warn' });
+
+  it('THEN the stack is named after the stage and the stage is configured', () => {
+    expect(stack.stackName).toBe('ProtooServerless-staging');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'staging',
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { LOG_LEVEL: 'warn' } },
+    });
+  });
+
+  it('THEN it outputs the wss URL, the callback URL and the table name', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['CallbackUrl', 'TableName', 'WebSocketUrl']);
+    const api = stack.getLogicalId(stack.protoo.api.node.defaultChild as never);
+    expect(render(outputs.WebSocketUrl.Value)).toBe(`wss://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);
+    expect(render(outputs.CallbackUrl.Value)).toBe(`https://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);
+    expect(outputs.TableName.Value).toEqual({ Ref: stack.getLogicalId(stack.protoo.table.node.defaultChild as never) });
+  });
+
+  it('THEN the stack is environment-agnostic without CDK_DEFAULT_* (synth needs no lookup)', () => {
+    if (process.env.CDK_DEFAULT_ACCOUNT === undefined) expect(stack.account).toMatch(/^\$\{Token\[AWS\.AccountId/);
+    if (process.env.CDK_DEFAULT_REGION === undefined) expect(stack.region).toMatch(/^\$\{Token\[AWS\.Region/);
+  });
+});
+
+describe('GIVEN a custom domain and an authorizer by ARN in context', () => {
+  const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+  const authorizerArn = 'arn:aws:lambda:eu-west-1:123456789012:function:my-authorizer';
+  const { template } = appWith({
+    stage: 'prod',
+    customDomainName: 'signal.example.com',
+    certificateArn,
+    domainMappingKey: 'protoo',
+    authorizerFunctionArn: authorizerArn,
+    authorizerIdentitySource: 'route.request.querystring.token, route.request.querystring.peerId',
+  });
+
+  it('THEN the domain uses the imported certificate and the functions post through it', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'signal.example.com',
+      DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { MANAGEMENT_API_ENDPOINT: 'https://signal.example.com/protoo' } },
+    });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.WebSocketUrl.Value).toBe('wss://signal.example.com/protoo');
+    expect(outputs.CallbackUrl.Value).toBe('https://signal.example.com/protoo');
+    expect(outputs.DomainTarget).toBeDefined();
+  });
+
+  it('THEN $connect is authorized by the imported function, which API Gateway may invoke', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.token', 'route.request.querystring.peerId'],
+    });
+    const uri = render(Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0].Properties.AuthorizerUri);
+    expect(uri).toContain(`${authorizerArn}/invocations`);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: authorizerArn,
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+});
