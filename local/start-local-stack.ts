@@ -1,0 +1,257 @@
+/**
+ * `startLocalStack`: the whole local stack in this process — a DynamoDB
+ * engine with the runtime's table, the emulated WebSocket API and its
+ * Management API on one HTTP port, serving an app's Lambda handlers.
+ *
+ * The runtime reads its configuration from process.env on every
+ * invocation, so this sets TABLE_NAME, DYNAMODB_ENDPOINT and dummy AWS
+ * credentials for as long as the stack runs, and restores them on stop().
+ * process.env is per process: two stacks with different tables or engines
+ * cannot run in one process at the same time (it throws rather than mix
+ * them up); vitest runs each test file in its own process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AuthorizerConfig } from './authorizer.js';
+import { ensureTable, startEngine, type AwsSettings, type EngineSpec, type RunningEngine } from './dynamodb-engines.js';
+import { DEFAULT_APP, loadHandlers } from './handlers-module.js';
+import { apiId as newApiId } from './ids.js';
+import { createLogger, type Logger, type LogLevel } from './logger.js';
+import { createManagementApi } from './management-api.js';
+import type { AuthorizerEvent, AuthorizerResult, LambdaHandler, RouteKey, WebSocketEvent, WebSocketHandlers } from './types.js';
+import { LIMITS, WebSocketGateway } from './websocket-gateway.js';
+
+export type DynamoDbOption = EngineSpec | EngineSpec['kind'] | { endpoint: string };
+
+export interface LocalStackOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Stage name; both `/` and `/{stage}` accept connections. Default `local`. */
+  stage?: string;
+  /** Module path (relative to cwd) or handlers object. Default `lambda/entry.ts`. */
+  handlers?: string | WebSocketHandlers;
+  /** DynamoDB table name. Default `protoo-local`. */
+  tableName?: string;
+  /** Engine: 'dynalite' (default), 'dynamodb-local', 'none', or { endpoint }. */
+  dynamodb?: DynamoDbOption;
+  /** Idle connection timeout (AWS: 10 min). 0 disables. */
+  idleTimeoutMs?: number;
+  /** Maximum connection duration (AWS: 2 h). 0 disables. */
+  maxConnectionDurationMs?: number;
+  /** Integration timeout per invocation (AWS: 29 s). */
+  integrationTimeoutMs?: number;
+  /** A Lambda REQUEST authorizer on `$connect` (function, or function + identity sources). */
+  authorizer?: LambdaHandler<AuthorizerEvent, AuthorizerResult> | AuthorizerConfig;
+  /** Send `$default` results' bodies to the client (route responses). Default false. */
+  routeResponses?: boolean;
+  /** Hook before every invocation (its promise delays it). */
+  beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void>;
+  /** Region for ARNs and the SDK. Default process.env.AWS_REGION or us-east-1. */
+  region?: string;
+  /** `requestContext.domainName` override (must reach this server). */
+  domainName?: string;
+  /** Extra environment for the runtime while the stack runs (e.g. LOG_LEVEL). */
+  env?: Record<string, string>;
+  logLevel?: LogLevel;
+  logger?: Logger;
+}
+
+export interface LocalStack {
+  /** `ws://host:port/{stage}` — append `?roomId=…&peerId=…`. */
+  url: string;
+  /** `ws://host:port/` — the same API without the stage path. */
+  rootUrl: string;
+  /** `http://host:port/{stage}` — the Management API endpoint. */
+  managementEndpoint: string;
+  /** DYNAMODB_ENDPOINT the runtime uses (undefined for engine `none`). */
+  dynamodbEndpoint?: string;
+  dynamodbEngine: EngineSpec['kind'];
+  tableName: string;
+  stage: string;
+  host: string;
+  port: number;
+  apiId: string;
+  region: string;
+  gateway: WebSocketGateway;
+  /** Ids of the currently open connections. */
+  connectionIds(): string[];
+  stop(): Promise<void>;
+}
+
+// ---- process.env ownership -------------------------------------------------
+
+const OWNED_KEYS = ['TABLE_NAME', 'DYNAMODB_ENDPOINT'] as const;
+const envOwners = new Map<string, { value: string | undefined; count: number; previous: string | undefined }>();
+
+function claimEnv(values: Record<string, string | undefined>): () => void {
+  for (const [key, value] of Object.entries(values)) {
+    const owner = envOwners.get(key);
+    if (owner && owner.value !== value && (OWNED_KEYS as readonly string[]).includes(key)) {
+      throw new Error(
+        `another local stack in this process runs with ${key}=${owner.value ?? '(unset)'}; ` +
+          `process.env is shared, so a stack with ${key}=${value ?? '(unset)'} cannot run beside it. Stop it first.`,
+      );
+    }
+  }
+  for (const [key, value] of Object.entries(values)) {
+    const owner = envOwners.get(key);
+    if (owner) {
+      owner.count++;
+      continue;
+    }
+    envOwners.set(key, { value, count: 1, previous: process.env[key] });
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    for (const key of Object.keys(values)) {
+      const owner = envOwners.get(key)!;
+      if (--owner.count > 0) continue;
+      envOwners.delete(key);
+      if (owner.previous === undefined) delete process.env[key];
+      else process.env[key] = owner.previous;
+    }
+  };
+}
+
+// ---- options -----------------------------------------------------------------
+
+function engineSpec(option: DynamoDbOption | undefined): EngineSpec {
+  if (option === undefined) return { kind: 'dynalite' };
+  if (typeof option === 'string') {
+    if (option === 'external') throw new Error("dynamodb: 'external' needs an endpoint: { endpoint: 'http://…' }");
+    return { kind: option } as EngineSpec;
+  }
+  if ('kind' in option) return option;
+  return { kind: 'external', endpoint: option.endpoint };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+// ---- the stack ---------------------------------------------------------------
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const stage = options.stage ?? 'local';
+  if (!/^[A-Za-z0-9_-]+$/.test(stage)) throw new Error(`invalid stage name: ${stage}`);
+  const tableName = options.tableName ?? 'protoo-local';
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
+  const aws: AwsSettings = {
+    region,
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+  };
+  if (process.env.MANAGEMENT_API_ENDPOINT) {
+    logger.warn(
+      'MANAGEMENT_API_ENDPOINT is set: the runtime will post there instead of to this stack (unset it to use the local Management API)',
+      { MANAGEMENT_API_ENDPOINT: process.env.MANAGEMENT_API_ENDPOINT },
+    );
+  }
+
+  const spec = engineSpec(options.dynamodb);
+  const engine: RunningEngine = await startEngine(spec, '127.0.0.1', aws);
+  let releaseEnv: (() => void) | undefined;
+  let server: Server | undefined;
+  try {
+    if (engine.kind !== 'none') await ensureTable(engine.endpoint, tableName, aws);
+
+    releaseEnv = claimEnv({
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: engine.endpoint,
+      AWS_REGION: process.env.AWS_REGION ?? region,
+      AWS_ACCESS_KEY_ID: aws.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      ...options.env,
+    });
+
+    const handlers = await loadHandlers(options.handlers ?? DEFAULT_APP);
+    const authorizer: AuthorizerConfig | undefined =
+      typeof options.authorizer === 'function' ? { handler: options.authorizer } : options.authorizer;
+
+    let domainName = options.domainName ?? '';
+    const apiId = newApiId();
+    const gateway = new WebSocketGateway({
+      handlers: () => handlers,
+      stage,
+      apiId,
+      region,
+      accountId: '000000000000',
+      domainName: () => domainName,
+      idleTimeoutMs: options.idleTimeoutMs ?? LIMITS.idleTimeoutMs,
+      maxConnectionDurationMs: options.maxConnectionDurationMs ?? LIMITS.maxConnectionDurationMs,
+      integrationTimeoutMs: options.integrationTimeoutMs ?? LIMITS.integrationTimeoutMs,
+      maxFrameBytes: LIMITS.maxFrameBytes,
+      maxMessageBytes: LIMITS.maxMessageBytes,
+      authorizer,
+      routeResponses: options.routeResponses ?? false,
+      beforeInvoke: options.beforeInvoke,
+      functionNames: { $connect: 'protoo-connect', $disconnect: 'protoo-disconnect', $default: 'protoo-default' },
+      logger,
+    });
+    const management = createManagementApi(gateway, { stage, maxMessageBytes: LIMITS.maxMessageBytes, logger });
+
+    const httpServer = createServer((req, res) => {
+      management(req, res).catch((error) => {
+        logger.error('management API failed', { error: String(error) });
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end('{"message":"Internal server error"}');
+      });
+    });
+    server = httpServer;
+    httpServer.on('upgrade', gateway.handleUpgrade);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port ?? 0, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    const hostForUrl = urlHost(host);
+    if (!domainName) domainName = `${hostForUrl}:${port}`;
+
+    let stopped: Promise<void> | undefined;
+    const stack: LocalStack = {
+      url: `ws://${hostForUrl}:${port}/${stage}`,
+      rootUrl: `ws://${hostForUrl}:${port}/`,
+      managementEndpoint: `http://${domainName}/${stage}`,
+      dynamodbEndpoint: engine.endpoint,
+      dynamodbEngine: engine.kind,
+      tableName,
+      stage,
+      host,
+      port,
+      apiId,
+      region,
+      gateway,
+      connectionIds: () => gateway.registry.openIds(),
+      stop: () =>
+        (stopped ??= (async () => {
+          await gateway.shutdown();
+          await new Promise<void>((resolve) => {
+            httpServer.close(() => resolve());
+            httpServer.closeAllConnections();
+          });
+          await engine.stop();
+          releaseEnv?.();
+        })()),
+    };
+    logger.info('local stack ready', { url: stack.url, dynamodb: engine.kind, tableName });
+    return stack;
+  } catch (error) {
+    server?.close();
+    releaseEnv?.();
+    await engine.stop();
+    throw error;
+  }
+}
