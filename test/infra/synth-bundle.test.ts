@@ -1,0 +1,135 @@
+/**
+ * The one slow test: `cdk synth` through the real CLI and cdk.json, offline and
+ * without AWS credentials, with real esbuild bundling of lambda/entry.ts.
+ * Checks that every handler bundle exists, is an ES module Node can load with
+ * the three handlers, and stays small (the sizes are printed).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEFAULT_ENTRY } from '../../infra/protoo-websocket-api.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** Upper bound for one minified handler bundle (index.mjs), AWS SDK included. */
+const MAX_BUNDLE_BYTES = 512 * 1024; // 369 KiB when written (runtime ~21 KiB + AWS SDK v3)
+const HANDLERS = { connect: '$connect', disconnect: '$disconnect', message: '$default' } as const;
+
+/** The environment of a machine with no AWS credentials and no AWS configuration. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('AWS_') || key.startsWith('CDK_')) continue;
+    env[key] = value;
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'protoo-home-'));
+  return {
+    ...env,
+    HOME: home, // no ~/.aws/credentials or config
+    AWS_CONFIG_FILE: path.join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true', // never ask an instance metadata service
+    NO_COLOR: '1',
+  };
+}
+
+describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without credentials', () => {
+  let outdir: string;
+  let result: ReturnType<typeof spawnSync>;
+  let seconds: number;
+  let template: { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }> };
+
+  beforeAll(() => {
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'protoo-cdk-out-'));
+    const started = performance.now();
+    result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', outdir], {
+      cwd: ROOT,
+      env: offlineEnv(),
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    seconds = (performance.now() - started) / 1000;
+    const file = path.join(outdir, 'ProtooServerless-dev.template.json');
+    if (fs.existsSync(file)) template = JSON.parse(fs.readFileSync(file, 'utf8'));
+  }, 120_000);
+
+  afterAll(() => {
+    if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('THEN the runtime entry lambda/entry.ts exists (it is what gets bundled)', () => {
+    expect(fs.existsSync(DEFAULT_ENTRY), `${DEFAULT_ENTRY} is missing`).toBe(true);
+  });
+
+  it('THEN the CLI exits 0 and writes the ProtooServerless-dev template', () => {
+    expect(result.error).toBeUndefined();
+    expect(result.status, `cdk synth failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(template).toBeDefined();
+    console.log(`cdk synth (CLI, offline, with bundling): ${seconds.toFixed(1)} s`);
+  });
+
+  it('THEN each of the three functions has its own bundled ES module with a source map, and each stays small', () => {
+    const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    const handlers = functions.map(([, r]) => r.Properties.Handler).sort();
+    expect(handlers).toEqual(['index.connect', 'index.disconnect', 'index.message']);
+
+    for (const [logicalId, fn] of functions) {
+      const assetPath = fn.Metadata?.['aws:asset:path'];
+      expect(assetPath, `${logicalId} has no asset`).toBeTypeOf('string');
+      const dir = path.join(outdir, assetPath);
+      const bundle = path.join(dir, 'index.mjs');
+      expect(fs.existsSync(bundle), `${bundle} missing`).toBe(true);
+      expect(fs.existsSync(`${bundle}.map`), `${bundle}.map missing`).toBe(true);
+      // Nothing else is shipped: no node_modules, no TypeScript sources.
+      expect(fs.readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+
+      const bytes = fs.statSync(bundle).size;
+      const gzipped = gzipSync(fs.readFileSync(bundle), { level: 9 }).length;
+      const mapBytes = fs.statSync(`${bundle}.map`).size;
+      console.log(
+        `${fn.Properties.Handler.padEnd(16)} index.mjs ${(bytes / 1024).toFixed(1)} KiB ` +
+          `(gzip ${(gzipped / 1024).toFixed(1)} KiB), source map ${(mapBytes / 1024).toFixed(1)} KiB`,
+      );
+      expect(bytes).toBeGreaterThan(1024);
+      expect(bytes).toBeLessThan(MAX_BUNDLE_BYTES);
+    }
+  });
+
+  it('THEN plain Node loads each bundle as an ES module exporting connect, disconnect and message', () => {
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const bundles = new Set(functions.map((fn) => path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs')));
+    for (const bundle of bundles) {
+      const probe = spawnSync(
+        process.execPath,
+        [
+          '--enable-source-maps',
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
+            `console.log(JSON.stringify(${JSON.stringify(Object.keys(HANDLERS))}.map((k) => typeof m[k])));`,
+        ],
+        {
+          env: { ...offlineEnv(), TABLE_NAME: 'probe-table', AWS_REGION: 'us-east-1' },
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
+      expect(probe.status, `loading ${bundle} failed:\n${probe.stderr}`).toBe(0);
+      expect(JSON.parse(probe.stdout.trim().split('\n').pop()!)).toEqual(['function', 'function', 'function']);
+    }
+  });
+
+  it('THEN the template routes $connect, $disconnect and $default to those functions', () => {
+    const routeKeys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(routeKeys).toEqual(Object.values(HANDLERS).sort());
+  });
+});
