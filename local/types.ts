@@ -42,7 +42,7 @@ export type LambdaHandler<E = any, R = any> = (
   event: E,
   context: LambdaLikeContext,
   callback: LambdaCallback<R>,
-) => Promise<R> | R | void;
+) => Promise<R | undefined | void> | R | undefined | void;
 
 /** The three entry points of a WebSocket API wired like ours. */
 export interface WebSocketHandlers {

@@ -132,7 +132,7 @@ describe('invocation', () => {
     const handlers = {
       ...rec.handlers,
       // A callback-style (non-async) handler, as the Lambda Node.js runtime allows.
-      message: (event: any, context: any, callback: (e?: unknown, r?: unknown) => void) => {
+      message: (event: any, context: any, callback: (e?: unknown, r?: any) => void) => {
         seen = { remaining: context.getRemainingTimeInMillis(), context };
         setTimeout(() => callback(null, { statusCode: 200 }), 5);
       },

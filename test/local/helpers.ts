@@ -70,10 +70,13 @@ export interface Client {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-/** Opens a client; rejects with `{ status }` when the handshake is refused. */
-export function connect(url: string, protocols: string | string[] | undefined = 'protoo', options: WebSocket.ClientOptions = {}): Promise<Client> {
+/**
+ * Opens a client offering `protocols` (null: no subprotocol at all); rejects
+ * with `{ status, body }` when the handshake is refused.
+ */
+export function connect(url: string, protocols: string | string[] | null = 'protoo', options: WebSocket.ClientOptions = {}): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, options);
+    const ws = protocols === null ? new WebSocket(url, options) : new WebSocket(url, protocols, options);
     const messages: string[] = [];
     let cursor = 0;
     const listeners: Array<() => void> = [];

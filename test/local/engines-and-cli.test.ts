@@ -1,0 +1,112 @@
+/**
+ * What `npm start` stands on: the embedded DynamoDB with the runtime's
+ * table, process.env for the runtime, and the CLI itself (a real child
+ * process: prints the URL once ready, serves a user app, stops cleanly).
+ */
+import { spawn } from 'node:child_process';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
+import { createTableInput } from '../../lambda/store/table-schema.js';
+import { connect, recorder } from './helpers.js';
+
+let stack: LocalStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+describe('embedded DynamoDB and the runtime environment', () => {
+  it('creates the runtime table on dynalite and points the runtime at it through process.env, restoring it on stop', async () => {
+    const before = { TABLE_NAME: process.env.TABLE_NAME, DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT };
+    const rec = recorder();
+    stack = await startLocalStack({ handlers: rec.handlers, tableName: 'fidelity-table', env: { LOG_LEVEL: 'error' } });
+    expect(stack.dynamodbEngine).toBe('dynalite');
+    expect(stack.dynamodbEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(process.env.TABLE_NAME).toBe('fidelity-table');
+    expect(process.env.DYNAMODB_ENDPOINT).toBe(stack.dynamodbEndpoint);
+    expect(process.env.LOG_LEVEL).toBe('error');
+    expect(process.env.MANAGEMENT_API_ENDPOINT).toBeUndefined();
+
+    const ddb = new DynamoDBClient({
+      endpoint: stack.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: 'fidelity-table' }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.KeySchema).toEqual(createTableInput('fidelity-table').KeySchema);
+    ddb.destroy();
+
+    // A second stack with another table cannot share this process's environment.
+    await expect(startLocalStack({ handlers: rec.handlers, tableName: 'other-table' })).rejects.toThrow(/process\.env is shared/);
+
+    await stack.stop();
+    stack = undefined;
+    expect(process.env.TABLE_NAME).toBe(before.TABLE_NAME);
+    expect(process.env.DYNAMODB_ENDPOINT).toBe(before.DYNAMODB_ENDPOINT);
+    expect(process.env.LOG_LEVEL).toBeUndefined();
+  });
+
+  it('a handlers module that does not export connect/disconnect/message is refused with a clear error', async () => {
+    await expect(startLocalStack({ handlers: 'test/local/helpers.ts', dynamodb: 'none' })).rejects.toThrow(
+      /does not export the Lambda entry points connect, disconnect and message/,
+    );
+  });
+});
+
+describe('npm start (local/start.ts)', () => {
+  it('prints the ws:// URL once ready, serves PROTOO_APP, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        PROTOO_APP: 'test/local/fixtures/echo-app.ts',
+        TABLE_NAME: 'cli-table',
+        DYNAMODB_ENDPOINT: '',
+        LOCAL_STACK_LOG: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL within 20 s; stdout=${stdout} stderr=${stderr}`)), 20_000);
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const match = /^(ws:\/\/127\.0\.0\.1:\d+\/local)$/m.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    expect(stdout).toMatch(/DynamoDB: dynalite/);
+
+    const client = await connect(`${url}?roomId=r&peerId=p`);
+    client.ws.send('ping');
+    const reply = JSON.parse(await client.next());
+    expect(reply.echo).toBe('ping');
+    expect(reply.table).toBe('cli-table');
+    expect(reply.dynamodb).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    child.kill('SIGTERM');
+    expect((await client.closed).code).toBe(1001);
+    expect(await exited).toBe(0);
+  });
+
+  it('fails fast with a clear message when the app module cannot be loaded', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      env: { ...process.env, PORT: '0', PROTOO_APP: 'no/such/app.ts', DYNAMODB_ENGINE: 'none' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cannot load the app module .*no\/such\/app\.ts/);
+  });
+});
