@@ -53,7 +53,7 @@ export const roomRelay: App = {
 };
 
 async function join(data: AppData, { peer, room, accept }: RequestContext): Promise<void> {
-  const info = data.data ?? {};
+  const info = data.data === undefined ? {} : data.data;
   if (!isPlainObject(info)) throw new ProtooError(400, 'data.data must be an object');
   if (Buffer.byteLength(JSON.stringify(info)) > MAX_PEER_INFO_BYTES) {
     throw new ProtooError(413, `peer info exceeds ${MAX_PEER_INFO_BYTES} bytes`);

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaleDataError } from '../../lambda/store/errors.js';
+import { StateStore } from '../../lambda/store/state-store.js';
+import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+
+// The real DynamoDB clients against embedded dynalite: conditional writes,
+// ReturnValues and paging behave as the engine makes them, not as a mock says.
+let table: DynaliteTable;
+let roomCounter = 0;
+const newRoom = () => `room-${++roomCounter}`;
+const storeAt = (nowMs: number = Date.now()) => new StateStore(table.documentClient, table.tableName, () => nowMs);
+
+beforeAll(async () => {
+  table = await startDynaliteTable();
+});
+afterAll(async () => {
+  await table.close();
+});
+
+describe('connections', () => {
+  it('resolves a connectionId to its room and peer, and forgets it once deleted', async () => {
+    const store = storeAt();
+    const identity = { connectionId: 'conn-a', roomId: newRoom(), peerId: 'alice' };
+    await store.putConnection(identity);
+    expect(await store.getConnection('conn-a')).toEqual(identity);
+    await store.deleteConnection('conn-a');
+    expect(await store.getConnection('conn-a')).toBeUndefined();
+  });
+
+  it('ignores a connection whose TTL has passed even though the engine still holds it', async () => {
+    const writtenAt = Date.now();
+    await storeAt(writtenAt).putConnection({ connectionId: 'conn-old', roomId: newRoom(), peerId: 'p' });
+    expect(await storeAt(writtenAt + 3 * 3600_000).getConnection('conn-old')).toBeUndefined();
+    expect(await storeAt(writtenAt + 60_000).getConnection('conn-old')).toBeDefined();
+  });
+});
+
+describe('peer binding', () => {
+  it('returns the previous owner when a new connection takes the peerId, leaving one item', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    expect(await store.bindPeer({ connectionId: 'c1', roomId, peerId: 'bob' }, { n: 1 })).toBeUndefined();
+    const previous = await store.bindPeer({ connectionId: 'c2', roomId, peerId: 'bob' });
+    expect(previous).toMatchObject({ peerId: 'bob', connectionId: 'c1', data: { n: 1 } });
+    const peers = await store.listPeers(roomId);
+    expect(peers.map((peer) => [peer.peerId, peer.connectionId])).toEqual([['bob', 'c2']]);
+  });
+
+  it('never lets two racing connections both own one peerId', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    const connections = Array.from({ length: 10 }, (_, i) => `race-${i}`);
+    const previous = await Promise.all(connections.map((connectionId) => store.bindPeer({ connectionId, roomId, peerId: 'carol' })));
+    const owner = (await store.getPeer(roomId, 'carol'))!.connectionId;
+    const displaced = previous.filter((record) => record !== undefined).map((record) => record!.connectionId);
+    // Every connection but the final owner was displaced exactly once.
+    expect(new Set(displaced).size).toBe(9);
+    expect(displaced).not.toContain(owner);
+    expect([...displaced, owner].sort()).toEqual([...connections].sort());
+  });
+
+  it('ignores an expired previous binding: nobody needs to be closed', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt).bindPeer({ connectionId: 'stale', roomId, peerId: 'dan' });
+    const later = storeAt(writtenAt + 3 * 3600_000);
+    expect(await later.bindPeer({ connectionId: 'fresh', roomId, peerId: 'dan' })).toBeUndefined();
+  });
+});
+
+describe('unbinding', () => {
+  it('a late $disconnect of a replaced connection leaves the new binding alone', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    await store.bindPeer({ connectionId: 'old', roomId, peerId: 'erin' });
+    await store.bindPeer({ connectionId: 'new', roomId, peerId: 'erin' });
+    expect(await store.unbindPeer({ connectionId: 'old', roomId, peerId: 'erin' })).toBeUndefined();
+    expect((await store.getPeer(roomId, 'erin'))?.connectionId).toBe('new');
+  });
+
+  it('removes the peer for exactly one of two racing cleanups', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    const identity = { connectionId: 'c', roomId, peerId: 'frank' };
+    await store.bindPeer(identity, { joined: true });
+    const results = await Promise.all([store.unbindPeer(identity), store.unbindPeer(identity), store.unbindPeer(identity)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.find(Boolean)).toMatchObject({ data: { joined: true } });
+    expect(await store.getPeer(roomId, 'frank')).toBeUndefined();
+  });
+});
+
+describe('peer data', () => {
+  it('writes when the version matches and bumps it', async () => {
+    const store = storeAt();
+    const identity = { connectionId: 'c', roomId: newRoom(), peerId: 'gina' };
+    await store.bindPeer(identity);
+    expect(await store.updatePeerData(identity, 0, { joined: true })).toBe(1);
+    expect(await store.getPeer(identity.roomId, 'gina')).toMatchObject({ data: { joined: true }, version: 1 });
+  });
+
+  it('refuses a write based on a stale version (two concurrent joins: one wins)', async () => {
+    const store = storeAt();
+    const identity = { connectionId: 'c', roomId: newRoom(), peerId: 'hank' };
+    await store.bindPeer(identity);
+    const outcomes = await Promise.allSettled([store.updatePeerData(identity, 0, { a: 1 }), store.updatePeerData(identity, 0, { b: 2 })]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(failure.reason).toBeInstanceOf(StaleDataError);
+  });
+
+  it('refuses a write from a connection that no longer owns the peer', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    await store.bindPeer({ connectionId: 'old', roomId, peerId: 'ivy' });
+    await store.bindPeer({ connectionId: 'new', roomId, peerId: 'ivy' });
+    await expect(store.updatePeerData({ connectionId: 'old', roomId, peerId: 'ivy' }, 0, { x: 1 })).rejects.toBeInstanceOf(StaleDataError);
+  });
+
+  it('refuses a write to a peer that is gone', async () => {
+    const store = storeAt();
+    await expect(store.updatePeerData({ connectionId: 'c', roomId: newRoom(), peerId: 'nobody' }, 0, {})).rejects.toBeInstanceOf(StaleDataError);
+  });
+});
+
+describe('room membership', () => {
+  it('lists only this room, skipping expired peers and pending requests', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    const otherRoom = newRoom();
+    await storeAt(writtenAt - 3 * 3600_000).bindPeer({ connectionId: 'expired', roomId, peerId: 'ghost' });
+    const store = storeAt(writtenAt);
+    await store.bindPeer({ connectionId: 'c1', roomId, peerId: 'p1' });
+    await store.bindPeer({ connectionId: 'c2', roomId, peerId: 'p2' });
+    await store.bindPeer({ connectionId: 'c3', roomId: otherRoom, peerId: 'p3' });
+    await store.putPendingRequest({ roomId, targetConnectionId: 'c1', requestId: 7, method: 'm', context: {} });
+    const peers = await store.listPeers(roomId);
+    expect(peers.map((peer) => peer.peerId).sort()).toEqual(['p1', 'p2']);
+  });
+
+  it('pages through a room larger than one 1 MB Query page', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    const bulky = { blob: 'x'.repeat(60_000) };
+    const peerIds = Array.from({ length: 25 }, (_, i) => `peer-${String(i).padStart(2, '0')}`);
+    for (const peerId of peerIds) await store.bindPeer({ connectionId: `c-${peerId}`, roomId, peerId }, bulky);
+    const peers = await store.listPeers(roomId);
+    expect(peers.map((peer) => peer.peerId)).toEqual(peerIds);
+  });
+});
+
+describe('pending server → client requests', () => {
+  it('is taken exactly once, by the answer or by the cleanup', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    const pending = { roomId, targetConnectionId: 'target', requestId: 42, method: 'offer', context: { replyTo: { connectionId: 'o', requestId: 1 } } };
+    await store.putPendingRequest(pending);
+    const takes = await Promise.all([store.takePendingRequest(roomId, 'target', 42), store.takePendingRequest(roomId, 'target', 42)]);
+    expect(takes.filter(Boolean)).toEqual([pending]);
+  });
+
+  it('lists the requests pending on one connection only, ignoring expired ones', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt - 3600_000).putPendingRequest({ roomId, targetConnectionId: 't1', requestId: 1, method: 'old', context: {} });
+    const store = storeAt(writtenAt);
+    await store.putPendingRequest({ roomId, targetConnectionId: 't1', requestId: 2, method: 'a', context: {} });
+    await store.putPendingRequest({ roomId, targetConnectionId: 't10', requestId: 3, method: 'b', context: {} });
+    const pending = await store.listPendingRequests(roomId, 't1');
+    expect(pending.map((request) => request.requestId)).toEqual([2]);
+  });
+});

@@ -1,0 +1,229 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { roomRelay } from '../../lambda/apps/room-relay.js';
+import { pendingRequestKey } from '../../lambda/store/keys.js';
+import { conditionalCheckFailed, createHarness, disconnectEvent, messageEvent, type Harness } from './support/harness.js';
+
+const joined = (info: Record<string, unknown> = {}) => ({ joined: true, info });
+
+/** alice (c-alice, not yet joined) in room1 with bob and carol joined and dave connected only. */
+function roomHarness() {
+  const h = createHarness(roomRelay);
+  h.givenConnection('c-alice', 'room1', 'alice');
+  h.givenConnection('c-bob', 'room1', 'bob');
+  h.givenRoom('room1', [
+    { peerId: 'alice', connectionId: 'c-alice', data: {} },
+    { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    { peerId: 'carol', connectionId: 'c-carol', data: joined({ name: 'Carol' }), version: 1 },
+    { peerId: 'dave', connectionId: 'c-dave', data: {} },
+  ]);
+  return h;
+}
+
+const request = (id: number, method: string, data?: unknown) => ({ request: true, id, method, ...(data === undefined ? {} : { data }) });
+
+async function send(h: Harness, connectionId: string, body: unknown) {
+  await h.handlers.message(messageEvent(connectionId, body));
+}
+
+describe('room relay: join', () => {
+  it('answers with the other joined peers, stores the info, and greets them with newPeer', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(1, 'join', { data: { name: 'Alice' } }));
+    expect(h.postedTo('c-alice')).toEqual([
+      { response: true, id: 1, ok: true, data: { peers: [{ id: 'bob', data: { name: 'Bob' } }, { id: 'carol', data: { name: 'Carol' } }] } },
+    ]);
+    const newPeer = { notification: true, method: 'newPeer', data: { id: 'alice', data: { name: 'Alice' } } };
+    expect(h.postedTo('c-bob')).toEqual([newPeer]);
+    expect(h.postedTo('c-carol')).toEqual([newPeer]);
+    expect(h.postedTo('c-dave')).toEqual([]);
+    const [update] = h.inputs(UpdateCommand);
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':data': joined({ name: 'Alice' }), ':connectionId': 'c-alice', ':expected': 0 });
+  });
+
+  it('costs one Query and one conditional UpdateItem on a warm Lambda', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(1, 'getPeers')); // warms the identity cache
+    h.dynamo.resetHistory();
+    await send(h, 'c-alice', request(2, 'join', { data: {} }));
+    expect(h.dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['QueryCommand', 'UpdateCommand']);
+  });
+
+  it('treats missing data as empty info', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(1, 'join'));
+    expect(h.postedTo('c-bob')).toEqual([{ notification: true, method: 'newPeer', data: { id: 'alice', data: {} } }]);
+  });
+
+  it('rejects a second join with 409', async () => {
+    const h = roomHarness();
+    await send(h, 'c-bob', request(1, 'join', { data: {} }));
+    expect(h.postedTo('c-bob')).toEqual([{ response: true, id: 1, ok: false, errorCode: 409, errorReason: 'already joined' }]);
+    expect(h.inputs(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('rejects with 409 when a concurrent join wins the conditional write', async () => {
+    const h = roomHarness();
+    h.dynamo.on(UpdateCommand).rejects(conditionalCheckFailed());
+    await send(h, 'c-alice', request(1, 'join', { data: {} }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 1, ok: false, errorCode: 409, errorReason: expect.any(String) }]);
+    expect(h.postedTo('c-bob')).toEqual([]);
+  });
+
+  it.each([
+    ['an array', []],
+    ['a string', 'me'],
+    ['null', null],
+  ])('rejects info that is %s with 400', async (_name, info) => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(1, 'join', { data: info }));
+    expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 1, ok: false, errorCode: 400 });
+  });
+
+  it('rejects info over 16 KB with 413', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(1, 'join', { data: { blob: 'x'.repeat(16 * 1024) } }));
+    expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 1, ok: false, errorCode: 413 });
+    expect(h.inputs(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('room relay: getPeers', () => {
+  it('lists the joined peers other than the caller', async () => {
+    const h = roomHarness();
+    await send(h, 'c-bob', request(4, 'getPeers'));
+    expect(h.postedTo('c-bob')).toEqual([{ response: true, id: 4, ok: true, data: { peers: [{ id: 'carol', data: { name: 'Carol' } }] } }]);
+  });
+});
+
+describe('room relay: peerRequest', () => {
+  it('relays the request to the target with from, persisting it for the answer', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(10, 'peerRequest', { peerId: 'bob', method: 'offer', data: { sdp: 'v=0' } }));
+    const [toBob] = h.postedTo('c-bob');
+    expect(toBob).toEqual({ request: true, id: expect.any(Number), method: 'offer', data: { from: 'alice', data: { sdp: 'v=0' } } });
+    // No answer yet: it arrives in another invocation.
+    expect(h.postedTo('c-alice')).toEqual([]);
+    const pending = h.inputs(PutCommand).find((input) => input.Item.sk.startsWith('REQ#'));
+    expect(pending.Item).toMatchObject({
+      ...pendingRequestKey('room1', 'c-bob', toBob.id),
+      method: 'offer',
+      context: { replyTo: { connectionId: 'c-alice', requestId: 10 } },
+    });
+  });
+
+  function givenPendingOnBob(h: Harness, id: number) {
+    h.dynamo.on(DeleteCommand, { Key: pendingRequestKey('room1', 'c-bob', id) }).resolves({
+      Attributes: {
+        ...pendingRequestKey('room1', 'c-bob', id),
+        roomId: 'room1',
+        targetConnectionId: 'c-bob',
+        requestId: id,
+        method: 'offer',
+        context: { replyTo: { connectionId: 'c-alice', requestId: 10 } },
+        expiresAt: Math.floor(Date.parse('2026-11-29T12:00:00Z') / 1000) + 60,
+      },
+    });
+  }
+
+  it("returns the target's accept data to the origin, in one DeleteItem", async () => {
+    const h = roomHarness();
+    givenPendingOnBob(h, 555);
+    await send(h, 'c-bob', { response: true, id: 555, ok: true, data: { sdp: 'answer' } });
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 10, ok: true, data: { sdp: 'answer' } }]);
+    expect(h.dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCommand', 'DeleteCommand']);
+    expect(h.inputs(DeleteCommand)[0]).toMatchObject({ Key: pendingRequestKey('room1', 'c-bob', 555), ReturnValues: 'ALL_OLD' });
+  });
+
+  it("returns the target's reject with the same code and reason", async () => {
+    const h = roomHarness();
+    givenPendingOnBob(h, 556);
+    await send(h, 'c-bob', { response: true, id: 556, ok: false, errorCode: 488, errorReason: 'not acceptable here' });
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 10, ok: false, errorCode: 488, errorReason: 'not acceptable here' }]);
+  });
+
+  it('answers the origin with an error when the target leaves before answering', async () => {
+    const h = roomHarness();
+    givenPendingOnBob(h, 557);
+    h.dynamo
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-bob#' } })
+      .resolves({ Items: [{ ...pendingRequestKey('room1', 'c-bob', 557), roomId: 'room1', targetConnectionId: 'c-bob', requestId: 557, method: 'offer', context: {} }] });
+    await h.handlers.disconnect(disconnectEvent('c-bob'));
+    expect(h.postedTo('c-alice')).toEqual([
+      { response: true, id: 10, ok: false, errorCode: 410, errorReason: 'peer closed' },
+    ]);
+  });
+
+  it('answers 404 when the target is not in the room', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(11, 'peerRequest', { peerId: 'zoe', method: 'offer' }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 11, ok: false, errorCode: 404, errorReason: 'peer "zoe" is not in the room' }]);
+  });
+
+  it.each([
+    ['no peerId', { method: 'offer' }],
+    ['a numeric peerId', { peerId: 3, method: 'offer' }],
+    ['no method', { peerId: 'bob' }],
+    ['an empty method', { peerId: 'bob', method: '' }],
+    ['array data', { peerId: 'bob', method: 'offer', data: [1] }],
+  ])('answers 400 to %s', async (_name, data) => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(12, 'peerRequest', data));
+    expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 12, ok: false, errorCode: 400 });
+    expect(h.postedTo('c-bob')).toEqual([]);
+  });
+
+  it('answers the origin with an error when the target is gone', async () => {
+    const h = roomHarness();
+    h.api.on((await import('@aws-sdk/client-apigatewaymanagementapi')).PostToConnectionCommand, { ConnectionId: 'c-bob' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
+    // The pending item written for bob is found by the Gone cleanup.
+    h.dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-bob#' } }).callsFake(() => {
+      const put = h.inputs(PutCommand).find((input) => input.Item.sk.startsWith('REQ#c-bob#'));
+      return { Items: put ? [put.Item] : [] };
+    });
+    h.dynamo.on(DeleteCommand).callsFake((input) => {
+      const put = h.inputs(PutCommand).find((candidate) => candidate.Item.sk === input.Key.sk);
+      return { Attributes: put?.Item };
+    });
+    await send(h, 'c-alice', request(13, 'peerRequest', { peerId: 'bob', method: 'offer' }));
+    expect(h.postedTo('c-alice')).toEqual([
+      { response: true, id: 13, ok: false, errorCode: 410, errorReason: 'peer closed' },
+    ]);
+  });
+});
+
+describe('room relay: peerNotify', () => {
+  it('notifies one target with from and answers delivered 1', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(20, 'peerNotify', { peerId: 'dave', method: 'chat', data: { text: 'hi' } }));
+    expect(h.postedTo('c-dave')).toEqual([{ notification: true, method: 'chat', data: { from: 'alice', data: { text: 'hi' } } }]);
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 20, ok: true, data: { delivered: 1 } }]);
+  });
+
+  it('notifies every other joined peer without peerId, with one Query', async () => {
+    const h = roomHarness();
+    await send(h, 'c-bob', request(21, 'peerNotify', { method: 'chat' }));
+    expect(h.postedTo('c-carol')).toEqual([{ notification: true, method: 'chat', data: { from: 'bob', data: {} } }]);
+    expect(h.postedTo('c-alice')).toEqual([]);
+    expect(h.postedTo('c-dave')).toEqual([]);
+    expect(h.postedTo('c-bob')).toEqual([{ response: true, id: 21, ok: true, data: { delivered: 1 } }]);
+    expect(h.dynamo.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(h.dynamo.commandCalls(GetCommand)).toHaveLength(1); // bob's identity, cold
+  });
+
+  it('answers 404 for a target not in the room', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(22, 'peerNotify', { peerId: 'zoe', method: 'chat' }));
+    expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 22, ok: false, errorCode: 404 });
+  });
+
+  it.each([
+    ['no method', {}],
+    ['a numeric peerId', { peerId: 1, method: 'chat' }],
+    ['string data', { method: 'chat', data: 'x' }],
+  ])('answers 400 to %s', async (_name, data) => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(23, 'peerNotify', data));
+    expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 23, ok: false, errorCode: 400 });
+  });
+});

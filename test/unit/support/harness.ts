@@ -1,0 +1,148 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { App } from '../../../lambda/app/types.js';
+import { createHandlers, type HandlerOptions } from '../../../lambda/create-handlers.js';
+import { connectionKey, peerKey } from '../../../lambda/store/keys.js';
+import type { WebSocketEvent } from '../../../lambda/runtime/events.js';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const NOW = Date.parse('2026-11-29T12:00:00Z');
+const FUTURE_TTL = Math.floor(NOW / 1000) + 3600;
+
+export interface LogLine {
+  level: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Handlers wired to mocked AWS clients (aws-sdk-client-mock): the real
+ * SDK command objects are built and inspected, nothing leaves the process.
+ */
+export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials }));
+  const managementClient = new ApiGatewayManagementApiClient({ region: 'us-east-1', credentials, endpoint: 'https://example.test/prod' });
+  const dynamo = mockClient(documentClient);
+  const api = mockClient(managementClient);
+  const endpoints: string[] = [];
+  const logs: LogLine[] = [];
+  const write = (line: string) => logs.push(JSON.parse(line));
+  const handlers = createHandlers(app, {
+    env: { TABLE_NAME: 'protoo' },
+    documentClient,
+    managementClient: (endpoint) => {
+      endpoints.push(endpoint);
+      return managementClient;
+    },
+    logger: {
+      debug: (message, fields) => write(JSON.stringify({ level: 'debug', message, ...fields })),
+      info: (message, fields) => write(JSON.stringify({ level: 'info', message, ...fields })),
+      warn: (message, fields) => write(JSON.stringify({ level: 'warn', message, ...fields })),
+      error: (message, fields) => write(JSON.stringify({ level: 'error', message, ...fields }, (_k, v) => (v instanceof Error ? v.message : v))),
+    },
+    now: () => NOW,
+    ...options,
+  });
+  // Unless a test says otherwise, writes succeed and reads find nothing.
+  dynamo.onAnyCommand().resolves({});
+  api.onAnyCommand().resolves({});
+
+  return {
+    handlers,
+    dynamo,
+    api,
+    endpoints,
+    logs,
+
+    /** The connection item that resolves connectionId → identity on a cold Lambda. */
+    givenConnection(connectionId: string, roomId: string, peerId: string) {
+      dynamo.on(GetCommand, { Key: connectionKey(connectionId) }).resolves({ Item: { ...connectionKey(connectionId), connectionId, roomId, peerId, expiresAt: FUTURE_TTL } });
+    },
+
+    /** The room's peer items, as GetItem and the membership Query return them. */
+    givenRoom(roomId: string, peers: { peerId: string; connectionId: string; data?: Record<string, unknown>; version?: number }[]) {
+      const items = peers.map(({ peerId, connectionId, data = {}, version = 0 }) => ({
+        ...peerKey(roomId, peerId),
+        roomId,
+        peerId,
+        connectionId,
+        data,
+        version,
+        expiresAt: FUTURE_TTL,
+      }));
+      dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `ROOM#${roomId}`, ':prefix': 'PEER#' } }).resolves({ Items: items });
+      for (const item of items) dynamo.on(GetCommand, { Key: peerKey(roomId, item.peerId) }).resolves({ Item: item });
+    },
+
+    /** Every message posted, decoded, in order. */
+    posted(): { connectionId: string; message: any }[] {
+      return api.commandCalls(PostToConnectionCommand).map((call) => ({
+        connectionId: call.args[0].input.ConnectionId!,
+        message: JSON.parse(new TextDecoder().decode(call.args[0].input.Data as Uint8Array)),
+      }));
+    },
+    postedTo(connectionId: string): any[] {
+      return this.posted()
+        .filter((post) => post.connectionId === connectionId)
+        .map((post) => post.message);
+    },
+    closedConnections(): string[] {
+      return api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId!);
+    },
+    inputs<T extends typeof PutCommand | typeof GetCommand | typeof DeleteCommand | typeof QueryCommand | typeof UpdateCommand>(command: T) {
+      return dynamo.commandCalls(command as any).map((call) => call.args[0].input as any);
+    },
+  };
+}
+
+export type Harness = ReturnType<typeof createHarness>;
+
+export function connectEvent(connectionId: string, query: Record<string, string> | null, headers: Record<string, string> = { 'Sec-WebSocket-Protocol': 'protoo' }): WebSocketEvent {
+  return {
+    requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId, domainName: 'abc123.execute-api.us-east-1.amazonaws.com', stage: 'prod' },
+    headers,
+    queryStringParameters: query,
+  };
+}
+
+export function messageEvent(connectionId: string, body: unknown, authorizer?: Record<string, unknown>): WebSocketEvent {
+  return {
+    requestContext: { routeKey: '$default', eventType: 'MESSAGE', connectionId, domainName: 'abc123.execute-api.us-east-1.amazonaws.com', stage: 'prod', authorizer },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+export function disconnectEvent(connectionId: string): WebSocketEvent {
+  return {
+    requestContext: {
+      routeKey: '$disconnect',
+      eventType: 'DISCONNECT',
+      connectionId,
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      stage: 'prod',
+      disconnectStatusCode: 1001,
+      disconnectReason: 'Going away',
+    },
+  };
+}
+
+export function goneError(how: 'name' | 'status' = 'name'): Error {
+  // The SDK sets the name when it recognises the error, only the status otherwise.
+  const error = new Error('Gone') as Error & { $metadata?: { httpStatusCode: number } };
+  if (how === 'name') error.name = 'GoneException';
+  else error.$metadata = { httpStatusCode: 410 };
+  return error;
+}
+
+export function conditionalCheckFailed(): Error {
+  const error = new Error('The conditional request failed');
+  error.name = 'ConditionalCheckFailedException';
+  return error;
+}
