@@ -11,3 +11,9 @@ export class PayloadTooLargeError extends Error {
 export function byteLength(payload: string): number {
   return Buffer.byteLength(payload, 'utf8');
 }
+
+/** Throws PayloadTooLargeError before a fan-out that no recipient could receive. */
+export function assertDeliverable(message: object): void {
+  const bytes = byteLength(JSON.stringify(message));
+  if (bytes > MAX_MESSAGE_BYTES) throw new PayloadTooLargeError(bytes);
+}

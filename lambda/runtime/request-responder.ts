@@ -1,4 +1,5 @@
 import { ProtooError } from '../app/errors.js';
+import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import type { AppData, AppResponse, ReplyHandle } from '../app/types.js';
 import { postAnswer } from './answer.js';
 import { endPeer } from './peer-lifecycle.js';
@@ -65,5 +66,6 @@ export class RequestResponder {
 
 function errorAnswer(error: unknown): { code: number; reason: string } {
   if (error instanceof ProtooError) return { code: error.code, reason: error.reason };
+  if (error instanceof PayloadTooLargeError) return { code: 413, reason: error.message };
   return { code: 500, reason: error instanceof Error ? error.message : String(error) };
 }

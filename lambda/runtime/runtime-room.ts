@@ -1,5 +1,7 @@
 import type { AppData, AppResponse, NotifyAllOptions, Peer, ReplyHandle, Room } from '../app/types.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
+import { assertDeliverable } from '../delivery/payload-limit.js';
+import { createNotification } from '../protocol/messages.js';
 import { postAnswer } from './answer.js';
 import { endGoneConnection } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
@@ -34,6 +36,7 @@ export class RuntimeRoom implements Room {
   }
 
   async notifyPeers(peers: readonly Peer[], method: string, data: AppData = {}): Promise<number> {
+    assertDeliverable(createNotification(method, data));
     const results = await settleWithConcurrency(peers, this.services.fanOutConcurrency, (peer) => peer.notify(method, data));
     let delivered = 0;
     results.forEach((result, index) => {

@@ -192,6 +192,26 @@ describe('room relay: peerRequest', () => {
   });
 });
 
+describe('room relay: payloads that would exceed 128 KB once relayed', () => {
+  const nearLimit = { blob: 'x'.repeat(128 * 1024 - 60) };
+
+  it('answers peerRequest with 413 and leaves no pending request behind', async () => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(30, 'peerRequest', { peerId: 'bob', method: 'offer', data: nearLimit }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 30, ok: false, errorCode: 413, errorReason: expect.any(String) }]);
+    expect(h.postedTo('c-bob')).toEqual([]);
+    const pendingPut = h.inputs(PutCommand).find((input) => input.Item.sk.startsWith('REQ#'));
+    expect(h.inputs(DeleteCommand).map((input) => input.Key)).toContainEqual({ pk: pendingPut.Item.pk, sk: pendingPut.Item.sk });
+  });
+
+  it('answers a broadcast peerNotify with 413, posting to nobody', async () => {
+    const h = roomHarness();
+    await send(h, 'c-bob', request(31, 'peerNotify', { method: 'chat', data: nearLimit }));
+    expect(h.postedTo('c-bob')).toEqual([{ response: true, id: 31, ok: false, errorCode: 413, errorReason: expect.any(String) }]);
+    expect(h.postedTo('c-carol')).toEqual([]);
+  });
+});
+
 describe('room relay: peerNotify', () => {
   it('notifies one target with from and answers delivered 1', async () => {
     const h = roomHarness();
