@@ -143,9 +143,16 @@ function run(options: ClientOptions): void {
     setTimeout(() => process.exit(), 50).unref();
   });
 
-  peer.on('notification', (notification: ProtooNotification) =>
-    out(formatEvent({ kind: 'notification', method: notification.method, data: notification.data })),
-  );
+  peer.on('notification', (notification: ProtooNotification) => {
+    out(formatEvent({ kind: 'notification', method: notification.method, data: notification.data }));
+    // Our peerId connected again elsewhere and the server closed this
+    // connection. API Gateway cannot send close code 4000, so protoo-client
+    // would reconnect and take the peer back: stop here instead.
+    if (notification.method === 'peerReplaced') {
+      info('this peer connected elsewhere; closing');
+      void quit();
+    }
+  });
 
   peer.on(
     'request',

@@ -129,6 +129,23 @@ describe('GIVEN the local stack serving the room relay', () => {
     ]);
   });
 
+  it('WHEN the same peer id connects again THEN the old client is told peerReplaced and exits instead of reconnecting', async () => {
+    const first = start([stack.url, '--room', 'dup', '--peer', 'dave']);
+    await first.line(/^<- response join ok/);
+    const second = start([stack.url, '--room', 'dup', '--peer', 'dave']);
+    await second.line(/^<- response join ok/);
+    expect(await first.line(/^<- notification peerReplaced/)).toBe('<- notification peerReplaced {"peerId":"dave"}');
+    expect(await first.exit).toBe(0);
+    // the room holds exactly one dave, bound to the second client
+    const eve = start([stack.url, '--room', 'dup', '--peer', 'eve']);
+    expect(await eve.line(/^<- response join ok/)).toBe('<- response join ok {"peers":[{"id":"dave","data":{}}]}');
+    await second.line(/^<- notification newPeer \{"id":"eve"/);
+    eve.proc.stdin.end();
+    expect(await eve.exit).toBe(0);
+    second.proc.stdin.end();
+    expect(await second.exit).toBe(0);
+  });
+
   it('WHEN the peer id is invalid THEN the handshake is refused and the client exits 1 without retrying forever', async () => {
     // The room relay refuses ids outside [A-Za-z0-9_.~-]{1,64}; the CLI would refuse them itself, so go around it.
     const bad = start([`${stack.url}?x=1`, '--room', 'r', '--peer', 'p', '--query', 'peerId=bad id', '--retries', '0']);
