@@ -1,0 +1,440 @@
+/**
+ * The default room-relay app (lambda/entry.ts, the handlers cdk deploy
+ * ships) driven by real protoo-client peers through the local stack: every
+ * row of the protocol, both directions of request, notifications, room
+ * isolation, leaving, replacement, junk and load.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RunningEngine } from '../../local/dynamodb-engines.js';
+import { freshRoom, once, openPeer, rejection, sleep, type TestPeer } from './support/protoo.js';
+import { useStack } from './support/stack.js';
+
+export function roomRelaySuite(engine: () => RunningEngine): void {
+  describe('room relay (lambda/entry.ts) with protoo-client peers', () => {
+    const ctx = useStack(engine);
+    const open: TestPeer[] = [];
+    const peer = async (roomId: string, peerId: string, url = ctx().stack.url) => {
+      const p = await openPeer(url, roomId, peerId);
+      open.push(p);
+      return p;
+    };
+    afterEach(() => {
+      for (const p of open.splice(0)) p.close();
+      ctx().hooks.beforeInvoke = undefined;
+    });
+
+    describe('connecting', () => {
+      it('accepts protoo-client on the stage URL and on the root URL', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a', ctx().stack.url);
+        const b = await peer(room, 'b', ctx().stack.rootUrl);
+        expect(a.peer.connected && b.peer.connected).toBe(true);
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
+      });
+
+      it('refuses a client that does not offer the protoo subprotocol, and invalid ids with 400', async () => {
+        const { url } = ctx().stack;
+        const status = (target: string, protocols?: string) =>
+          new Promise<number>((resolve, reject) => {
+            const ws = protocols ? new WebSocket(target, protocols) : new WebSocket(target);
+            ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+            ws.on('open', () => {
+              ws.close();
+              reject(new Error('handshake unexpectedly accepted'));
+            });
+            ws.on('error', () => {});
+          });
+        expect([400, 403]).toContain(await status(`${url}?roomId=r&peerId=p`));
+        expect(await status(`${url}?roomId=r&peerId=bad%20id`, 'protoo')).toBe(400);
+        expect(await status(`${url}?roomId=${'x'.repeat(65)}&peerId=p`, 'protoo')).toBe(400);
+        expect(await status(`${url}?peerId=p`, 'protoo')).toBe(400);
+      });
+    });
+
+    describe('join / getPeers', () => {
+      it('join answers the other joined peers, announces newPeer to them, and a second join is 409', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        expect(await a.peer.request('join', { data: { name: 'Alice' } })).toEqual({ peers: [] });
+        expect(await b.peer.request('join', { data: { name: 'Bob' } })).toEqual({ peers: [{ id: 'a', data: { name: 'Alice' } }] });
+        const newPeer = await a.notification('newPeer');
+        expect(newPeer.data).toEqual({ id: 'b', data: { name: 'Bob' } });
+        // b is not told about itself
+        await sleep(100);
+        expect(b.notifications.filter((n) => n.method === 'newPeer')).toEqual([]);
+
+        const again = await rejection(a.peer.request('join', { data: {} }));
+        expect(again.code).toBe(409);
+      });
+
+      it('join without data joins with {}; join data that is not an object is 400', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        expect((await rejection(a.peer.request('join', { data: 'nope' }))).code).toBe(400);
+        expect(await a.peer.request('join')).toEqual({ peers: [] });
+        const b = await peer(room, 'b');
+        expect(await b.peer.request('join', {})).toEqual({ peers: [{ id: 'a', data: {} }] });
+      });
+
+      it('getPeers lists joined peers other than the caller, not peers that only connected', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        await peer(room, 'lurker');
+        await a.peer.request('join', { data: { n: 1 } });
+        await b.peer.request('join', { data: { n: 2 } });
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [{ id: 'b', data: { n: 2 } }] });
+        const peers = (await b.peer.request('getPeers')).peers;
+        expect(peers).toEqual([{ id: 'a', data: { n: 1 } }]);
+      });
+    });
+
+    describe('peerRequest (client → server → other client, and back)', () => {
+      it('relays a request to the target and its accept data back to the caller', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        await a.peer.request('join');
+        await b.peer.request('join');
+        b.onRequest = (request, accept) => accept({ answer: 'sdp-answer', echoed: request.data });
+        const response = await a.peer.request('peerRequest', { peerId: 'b', method: 'offer', data: { sdp: 'sdp-offer' } });
+        expect(b.requests).toHaveLength(1);
+        expect(b.requests[0]!.method).toBe('offer');
+        expect(b.requests[0]!.data).toEqual({ from: 'a', data: { sdp: 'sdp-offer' } });
+        expect(response).toEqual({ answer: 'sdp-answer', echoed: { from: 'a', data: { sdp: 'sdp-offer' } } });
+      });
+
+      it("relays the target's reject with the same code and reason", async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        b.onRequest = (_r, _accept, reject) => reject(488, 'Not Acceptable Here');
+        const error = await rejection(a.peer.request('peerRequest', { peerId: 'b', method: 'offer' }));
+        expect(error.code).toBe(488);
+        expect(error.message).toBe('Not Acceptable Here');
+      });
+
+      it('a target whose request handler throws answers 500 with the error, relayed to the caller', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        b.onRequest = () => {
+          throw new Error('BOOM!!!');
+        };
+        const error = await rejection(a.peer.request('peerRequest', { peerId: 'b', method: 'offer', data: {} }));
+        expect(error.code).toBe(500);
+        expect(error.message).toMatch(/BOOM!!!/);
+      });
+
+      it('data defaults to {} and the request goes both ways', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        a.onRequest = (r, accept) => accept({ to: 'b', got: r.data });
+        b.onRequest = (r, accept) => accept({ to: 'a', got: r.data });
+        expect(await a.peer.request('peerRequest', { peerId: 'b', method: 'ping' })).toEqual({ to: 'a', got: { from: 'a', data: {} } });
+        expect(await b.peer.request('peerRequest', { peerId: 'a', method: 'pong' })).toEqual({ to: 'b', got: { from: 'b', data: {} } });
+      });
+
+      it('an unknown target is 404 and wrong types are 400', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        expect((await rejection(a.peer.request('peerRequest', { peerId: 'nobody', method: 'x' }))).code).toBe(404);
+        expect((await rejection(a.peer.request('peerRequest', { peerId: 5, method: 'x' }))).code).toBe(400);
+        expect((await rejection(a.peer.request('peerRequest', { peerId: 'a', method: 7 }))).code).toBe(400);
+        expect((await rejection(a.peer.request('peerRequest', { peerId: 'a' }))).code).toBe(400);
+        expect((await rejection(a.peer.request('peerRequest', { peerId: 'a', method: 'x', data: [1] }))).code).toBe(400);
+      });
+
+      it('the target leaving before it answers fails the pending request within 5 s', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        b.onRequest = () => {}; // never answers
+        const pending = rejection(a.peer.request('peerRequest', { peerId: 'b', method: 'offer' }));
+        await b.request('offer');
+        const started = Date.now();
+        b.close();
+        const error = await pending;
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(error.message).not.toBe('request timeout');
+        expect(typeof error.code).toBe('number');
+        expect(error.code).toBeGreaterThanOrEqual(400);
+      });
+    });
+
+    describe('peerNotify', () => {
+      it('notifies one target with {from, data} and answers {delivered: 1}', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        const c = await peer(room, 'c');
+        expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'chat', data: { text: 'hi b' } })).toEqual({ delivered: 1 });
+        expect((await b.notification('chat')).data).toEqual({ from: 'a', data: { text: 'hi b' } });
+        await sleep(100);
+        expect(c.notifications).toEqual([]);
+        expect(a.notifications).toEqual([]);
+      });
+
+      it('without peerId notifies every other joined peer, and answers how many', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        const c = await peer(room, 'c');
+        const lurker = await peer(room, 'lurker');
+        for (const p of [a, b, c]) await p.peer.request('join');
+        expect(await a.peer.request('peerNotify', { method: 'shout', data: { v: 1 } })).toEqual({ delivered: 2 });
+        for (const p of [b, c]) expect((await p.notification('shout')).data).toEqual({ from: 'a', data: { v: 1 } });
+        await sleep(100);
+        expect(a.notifications.filter((n) => n.method === 'shout')).toEqual([]);
+        expect(lurker.notifications).toEqual([]);
+      });
+
+      it('an unknown target is 404; wrong types are 400; an unknown method is 404', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        expect((await rejection(a.peer.request('peerNotify', { peerId: 'ghost', method: 'x' }))).code).toBe(404);
+        expect((await rejection(a.peer.request('peerNotify', { method: 3 }))).code).toBe(400);
+        expect((await rejection(a.peer.request('peerNotify', { peerId: 9, method: 'x' }))).code).toBe(400);
+        expect((await rejection(a.peer.request('peerNotify', { method: 'x', data: 'str' }))).code).toBe(400);
+        expect((await rejection(a.peer.request('noSuchMethod', {}))).code).toBe(404);
+      });
+
+      it('client notifications are ignored and break nothing', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        await a.peer.notify('whatever', { x: 1 });
+        await sleep(100);
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
+        expect(b.notifications).toEqual([]);
+      });
+    });
+
+    describe('rooms and leaving', () => {
+      it('rooms are isolated: same peer ids in two rooms never see each other', async () => {
+        const r1 = freshRoom();
+        const r2 = freshRoom();
+        const a1 = await peer(r1, 'a');
+        const b1 = await peer(r1, 'b');
+        const a2 = await peer(r2, 'a');
+        const b2 = await peer(r2, 'b');
+        await a1.peer.request('join', { data: { room: 1 } });
+        await a2.peer.request('join', { data: { room: 2 } });
+        expect(await b1.peer.request('join')).toEqual({ peers: [{ id: 'a', data: { room: 1 } }] });
+        expect(await b2.peer.request('join')).toEqual({ peers: [{ id: 'a', data: { room: 2 } }] });
+        b1.onRequest = (_r, accept) => accept({ room: 1 });
+        b2.onRequest = (_r, accept) => accept({ room: 2 });
+        expect(await a1.peer.request('peerRequest', { peerId: 'b', method: 'q' })).toEqual({ room: 1 });
+        expect(await a2.peer.request('peerRequest', { peerId: 'b', method: 'q' })).toEqual({ room: 2 });
+        await a1.peer.request('peerNotify', { method: 'only-room-1' });
+        await b1.notification('only-room-1');
+        await sleep(100);
+        expect(b2.notifications.some((n) => n.method === 'only-room-1')).toBe(false);
+        expect(a2.notifications.filter((n) => n.method === 'newPeer').map((n) => n.data)).toEqual([{ id: 'b', data: {} }]);
+      });
+
+      it('a joined peer that leaves is announced with peerClosed to the other joined peers', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        const lurker = await peer(room, 'lurker');
+        await a.peer.request('join');
+        await b.peer.request('join');
+        b.close();
+        expect((await a.notification('peerClosed')).data).toEqual({ peerId: 'b' });
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
+        await sleep(100);
+        expect(lurker.notifications.some((n) => n.method === 'peerClosed')).toBe(false);
+        // A peer that never joined leaves silently.
+        lurker.close();
+        await sleep(300);
+        expect(a.notifications.filter((n) => n.method === 'peerClosed')).toHaveLength(1);
+      });
+
+      it('a new connection with the same peerId replaces the old one: old closed, one peer left, peerClosed announced', async () => {
+        const room = freshRoom();
+        const watcher = await peer(room, 'w');
+        await watcher.peer.request('join');
+        const old = await peer(room, 'a');
+        await old.peer.request('join', { data: { v: 'old' } });
+        await watcher.notification('newPeer', (n) => n.data.id === 'a');
+        // An unmodified protoo-client reconnects after any close but 4000, which API Gateway
+        // cannot send; an app stops it on 'peerReplaced' (or 'disconnected').
+        old.peer.on('disconnected', () => old.close());
+        const oldClosed = once(old.peer, 'disconnected');
+
+        const replacement = await peer(room, 'a');
+        await oldClosed;
+        expect((await old.notification('peerReplaced')).data).toEqual({ peerId: 'a' });
+        expect((await watcher.notification('peerClosed')).data).toEqual({ peerId: 'a' });
+        expect(await watcher.peer.request('getPeers')).toEqual({ peers: [] });
+        expect(await replacement.peer.request('join', { data: { v: 'new' } })).toEqual({ peers: [{ id: 'w', data: {} }] });
+        expect(await watcher.peer.request('getPeers')).toEqual({ peers: [{ id: 'a', data: { v: 'new' } }] });
+        replacement.onRequest = (_r, accept) => accept({ from: 'replacement' });
+        expect(await watcher.peer.request('peerRequest', { peerId: 'a', method: 'who' })).toEqual({ from: 'replacement' });
+      });
+
+      it('a late $disconnect of the replaced connection does not remove the new one', async () => {
+        const room = freshRoom();
+        const { hooks } = ctx();
+        const watcher = await peer(room, 'w');
+        await watcher.peer.request('join');
+        const old = await peer(room, 'a');
+        await old.peer.request('join');
+
+        // Hold back every $disconnect in this room's old connection until the replacement has joined.
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        const held: string[] = [];
+        hooks.beforeInvoke = async (route, event) => {
+          if (route === '$disconnect') {
+            held.push(event.requestContext.connectionId);
+            await released;
+          }
+        };
+        old.peer.on('disconnected', () => old.close());
+        const oldClosed = once(old.peer, 'close');
+        const replacement = await peer(room, 'a');
+        await oldClosed;
+        await replacement.peer.request('join', { data: { v: 'new' } });
+        await watcher.notification('newPeer', (n) => n.data.data?.v === 'new');
+        expect(held.length).toBeGreaterThanOrEqual(1);
+
+        release();
+        await sleep(500); // the late $disconnect runs now
+        expect(await watcher.peer.request('getPeers')).toEqual({ peers: [{ id: 'a', data: { v: 'new' } }] });
+        replacement.onRequest = (_r, accept) => accept({ still: 'here' });
+        expect(await watcher.peer.request('peerRequest', { peerId: 'a', method: 'alive?' })).toEqual({ still: 'here' });
+        // Exactly one peerClosed for 'a' (the replacement), none from the late $disconnect.
+        expect(watcher.notifications.filter((n) => n.method === 'peerClosed')).toHaveLength(1);
+        expect(await replacement.peer.request('getPeers')).toEqual({ peers: [{ id: 'w', data: {} }] });
+      });
+    });
+
+    describe('junk from a client', () => {
+      it('null, arrays, numbers, strings, bad JSON, requests without id and unmatched responses are dropped; the connection and other peers keep working', async () => {
+        const room = freshRoom();
+        const b = await peer(room, 'b');
+        await b.peer.request('join');
+        const raw = new WebSocket(`${ctx().stack.url}?roomId=${room}&peerId=raw`, 'protoo');
+        const received: any[] = [];
+        raw.on('message', (data) => received.push(JSON.parse(data.toString())));
+        await once(raw, 'open');
+        const junk = [
+          'null',
+          '[]',
+          '[1,2,3]',
+          '42',
+          '"just a string"',
+          'true',
+          '{bad json',
+          '',
+          '{}',
+          '{"request":true,"method":"join","data":{}}',
+          '{"request":true,"id":"7","method":"join","data":{}}',
+          '{"response":true,"id":999,"ok":true,"data":{}}',
+          '{"notification":true,"method":"peerNotify","data":{"method":"x"}}',
+          '{"request":true,"id":1,"method":"join","data":{"data":{"__proto__":{"polluted":true}}}}',
+        ];
+        for (const frame of junk) raw.send(frame);
+        // Requests with a numeric id but an unusable method or data get a 400.
+        raw.send('{"request":true,"id":2,"method":5,"data":{}}');
+        raw.send('{"request":true,"id":3,"method":"getPeers","data":"not an object"}');
+        raw.send('{"request":true,"id":4,"method":"getPeers","data":{}}');
+        const byId = async (id: number) => {
+          for (let i = 0; i < 100; i++) {
+            const found = received.find((m) => m.response && m.id === id);
+            if (found) return found;
+            await sleep(50);
+          }
+          throw new Error(`no response ${id}`);
+        };
+        expect((await byId(2)).errorCode).toBe(400);
+        expect((await byId(3)).errorCode).toBe(400);
+        expect((await byId(4)).ok).toBe(true);
+        const joined = await byId(1);
+        expect(joined.ok).toBe(true);
+        expect(({} as any).polluted).toBeUndefined();
+        expect(Object.prototype).not.toHaveProperty('polluted');
+        await sleep(300);
+        // Nothing answered the frames without a usable id.
+        expect(received.filter((m) => m.response).map((m) => m.id).sort()).toEqual([1, 2, 3, 4]);
+        expect(received.some((m) => m.message === 'Internal server error')).toBe(false);
+        expect(raw.readyState).toBe(WebSocket.OPEN);
+
+        // The other peer was not disturbed and sees the raw peer as joined.
+        const peers = (await b.peer.request('getPeers')).peers.map((p: { id: string }) => p.id);
+        expect(peers).toEqual(['raw']);
+        expect(b.notifications.map((n) => n.method)).toEqual(['newPeer']);
+        raw.close();
+      });
+
+      it('a binary frame closes only that connection (1003); the room carries on', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        await a.peer.request('join');
+        const raw = new WebSocket(`${ctx().stack.url}?roomId=${room}&peerId=bin`, 'protoo');
+        await once(raw, 'open');
+        raw.send('{"request":true,"id":1,"method":"join","data":{}}');
+        await a.notification('newPeer', (n) => n.data.id === 'bin');
+        const closed = new Promise<number>((resolve) => raw.on('close', (code) => resolve(code)));
+        raw.send(Buffer.from([0xde, 0xad]), { binary: true });
+        expect(await closed).toBe(1003);
+        expect((await a.notification('peerClosed')).data).toEqual({ peerId: 'bin' });
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
+      });
+    });
+
+    describe('many peers at once', () => {
+      const ids = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+      const knownBy = (p: TestPeer, join: { peers: Array<{ id: string }> }) => [
+        ...join.peers.map((x) => x.id),
+        ...p.notifications.filter((n) => n.method === 'newPeer').map((n) => n.data.id as string),
+      ];
+
+      it('20 connected peers join, then all broadcast and request at once: nothing lost, nothing duplicated', async () => {
+        const room = freshRoom();
+        const peers = await Promise.all(ids.map((id) => peer(room, id)));
+        // Joins one after another (all 20 connections open throughout).
+        const joins: Array<{ peers: Array<{ id: string }> }> = [];
+        for (const p of peers) joins.push(await p.peer.request('join', { data: { name: p.peerId } }));
+        await Promise.all(peers.map((p, i) => p.until(() => knownBy(p, joins[i]!).length >= 19, 10_000, `${p.peerId} to know 19 peers`)));
+        for (const [i, p] of peers.entries()) expect(knownBy(p, joins[i]!).sort()).toEqual(ids.filter((id) => id !== p.peerId));
+
+        // Every peer broadcasts at the same time: 20 × 19 notifications, none lost, none duplicated.
+        const delivered = await Promise.all(peers.map((p) => p.peer.request('peerNotify', { method: 'hello', data: { from: p.peerId } })));
+        expect(delivered.map((d) => d.delivered)).toEqual(ids.map(() => 19));
+        await Promise.all(peers.map((p) => p.until(() => p.notifications.filter((n) => n.method === 'hello').length >= 19, 10_000, 'all hellos')));
+        await sleep(200);
+        for (const p of peers) {
+          const senders = p.notifications.filter((n) => n.method === 'hello').map((n) => n.data.from);
+          expect(senders.sort()).toEqual(ids.filter((id) => id !== p.peerId));
+        }
+
+        // Every peer sends a relayed request to its neighbour at the same time; all answered correctly.
+        for (const p of peers) p.onRequest = (r, accept) => accept({ me: p.peerId, from: r.data.from });
+        const answers = await Promise.all(
+          peers.map((p, i) => p.peer.request('peerRequest', { peerId: ids[(i + 1) % ids.length], method: 'who' })),
+        );
+        expect(answers).toEqual(ids.map((id, i) => ({ me: ids[(i + 1) % ids.length], from: id })));
+      });
+
+      // KNOWN RUNTIME BUG (reported; see docs/local-stack.md "Known runtime issues"): join reads
+      // the room (one Query) before marking the caller joined, so peers joining at the same time
+      // miss each other — neither is in the other's join response nor gets newPeer. This test
+      // asserts the correct behaviour and is marked `fails` so CI stays usable; vitest turns it
+      // red the moment the runtime is fixed, and then `.fails` must be removed.
+      it.fails('20 peers join at the same moment: each learns of all 19 others exactly once', async () => {
+        const room = freshRoom();
+        const peers = await Promise.all(ids.map((id) => peer(room, id)));
+        const joins = await Promise.all(peers.map((p) => p.peer.request('join', { data: { name: p.peerId } })));
+        await Promise.all(peers.map((p, i) => p.until(() => knownBy(p, joins[i]).length >= 19, 3000, `${p.peerId} to know 19 peers`)));
+        await sleep(200);
+        for (const [i, p] of peers.entries()) expect(knownBy(p, joins[i]).sort()).toEqual(ids.filter((id) => id !== p.peerId));
+      });
+    });
+  });
+}
