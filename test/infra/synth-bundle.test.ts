@@ -2,18 +2,23 @@
  * The one slow test: `cdk synth` through the real CLI and cdk.json, offline and
  * without AWS credentials, with real esbuild bundling of lambda/entry.ts.
  * Checks that every handler bundle exists, is an ES module Node can load with
- * the three handlers, and stays small (the sizes are printed).
+ * the three handlers, actually runs (against dynalite), and stays small (the
+ * sizes are printed).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_ENTRY } from '../../infra/protoo-websocket-api.js';
+import { createTableInput } from '../../lambda/store/table-schema.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Upper bound for one minified handler bundle (index.mjs), AWS SDK included. */
@@ -36,6 +41,18 @@ function offlineEnv(): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true', // never ask an instance metadata service
     NO_COLOR: '1',
   };
+}
+
+function spawnAsync(command: string, args: string[], options: SpawnOptions): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without credentials', () => {
@@ -122,6 +139,53 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
       );
       expect(probe.status, `loading ${bundle} failed:\n${probe.stderr}`).toBe(0);
       expect(JSON.parse(probe.stdout.trim().split('\n').pop()!)).toEqual(['function', 'function', 'function']);
+    }
+  });
+
+  it('THEN the bundled handlers run on plain Node with the bundled AWS SDK: $connect then $disconnect against DynamoDB (dynalite)', async () => {
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
+    const bundle = path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
+    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    try {
+      await client.send(new CreateTableCommand(createTableInput('probe-table')));
+      const requestContext = { connectionId: 'probeConn=', domainName: 'example.invalid', stage: 'dev', requestId: 'r1' };
+      const connectEvent = {
+        requestContext: { ...requestContext, routeKey: '$connect', eventType: 'CONNECT' },
+        headers: { 'Sec-WebSocket-Protocol': 'protoo' },
+        queryStringParameters: { roomId: 'probe-room', peerId: 'probe-peer' },
+      };
+      const disconnectEvent = { requestContext: { ...requestContext, routeKey: '$disconnect', eventType: 'DISCONNECT' } };
+      const script =
+        `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
+        `const c = await m.connect(${JSON.stringify(connectEvent)}, {});` +
+        `const d = await m.disconnect(${JSON.stringify(disconnectEvent)}, {});` +
+        `console.log(JSON.stringify({ c, d }));`;
+      // Asynchronously: dynalite runs in this process and must keep answering.
+      const run = await spawnAsync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+        env: {
+          ...offlineEnv(),
+          TABLE_NAME: 'probe-table',
+          DYNAMODB_ENDPOINT: endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'x',
+          AWS_SECRET_ACCESS_KEY: 'x',
+          LOG_LEVEL: 'error',
+        },
+        timeout: 30_000,
+      });
+      expect(run.status, `running ${bundle} failed:\n${run.stderr}`).toBe(0);
+      const { c, d } = JSON.parse(run.stdout.trim().split('\n').pop()!);
+      expect(c).toEqual({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'protoo' } });
+      expect(d.statusCode).toBe(200);
+      // $connect wrote the connection and the peer; $disconnect removed both.
+      const left = await client.send(new ScanCommand({ TableName: 'probe-table' }));
+      expect(left.Items).toEqual([]);
+    } finally {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 
