@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
 import { startTestEngine } from './support/engines.js';
+import { authorizerSuite } from './authorizer.suite.js';
 import { protooSemanticsSuite } from './protoo-semantics.suite.js';
 import { roomRelaySuite } from './room-relay.suite.js';
 
@@ -19,4 +20,5 @@ describe('engine: dynalite (embedded)', () => {
   const current = () => engine!;
   roomRelaySuite(current);
   protooSemanticsSuite(current);
+  authorizerSuite(current);
 });

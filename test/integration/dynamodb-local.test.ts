@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
 import { dynamoDbLocalUnavailable, startTestEngine } from './support/engines.js';
+import { authorizerSuite } from './authorizer.suite.js';
 import { protooSemanticsSuite } from './protoo-semantics.suite.js';
 import { roomRelaySuite } from './room-relay.suite.js';
 
@@ -31,6 +32,7 @@ describe.skipIf(unavailable !== undefined)('engine: Amazon DynamoDB Local (Java)
   });
   roomRelaySuite(current);
   protooSemanticsSuite(current);
+  authorizerSuite(current);
 });
 
 // Visible in the test report too, so a skip cannot pass unnoticed.

@@ -202,6 +202,27 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect((await rejection(a.peer.request('noSuchMethod', {}))).code).toBe(404);
       });
 
+      it('a relayed payload that would exceed 128 KB is answered with 413, not lost silently', async () => {
+        const room = freshRoom();
+        // A 64-character sender id makes the relayed notification ~35 bytes longer than the
+        // request that carries it, so the request fits in 128 KB and the relay does not.
+        const sender = 's'.repeat(64);
+        const a = await peer(room, sender);
+        const b = await peer(room, 'b');
+        const request = (blob: string) => JSON.stringify({ request: true, id: 9999999, method: 'peerNotify', data: { peerId: 'b', method: 'm', data: { blob } } });
+        const relayed = (blob: string) => JSON.stringify({ notification: true, method: 'm', data: { from: sender, data: { blob } } });
+        const blob = 'x'.repeat(128 * 1024 - request('').length);
+        expect(request(blob).length).toBeLessThanOrEqual(128 * 1024);
+        expect(relayed(blob).length).toBeGreaterThan(128 * 1024);
+        const error = await rejection(a.peer.request('peerNotify', { peerId: 'b', method: 'm', data: { blob } }));
+        expect(error.code).toBe(413);
+        await sleep(200);
+        expect(b.notifications).toEqual([]);
+        // Both peers are still fine.
+        expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'small' })).toEqual({ delivered: 1 });
+        await b.notification('small');
+      });
+
       it('client notifications are ignored and break nothing', async () => {
         const room = freshRoom();
         const a = await peer(room, 'a');
