@@ -25,6 +25,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAX_BUNDLE_BYTES = 512 * 1024; // 369 KiB when written (runtime ~21 KiB + AWS SDK v3)
 const HANDLERS = { connect: '$connect', disconnect: '$disconnect', message: '$default' } as const;
 
+const tempHomes: string[] = [];
+
 /** The environment of a machine with no AWS credentials and no AWS configuration. */
 function offlineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -33,6 +35,7 @@ function offlineEnv(): NodeJS.ProcessEnv {
     env[key] = value;
   }
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'protoo-home-'));
+  tempHomes.push(home);
   return {
     ...env,
     HOME: home, // no ~/.aws/credentials or config
@@ -77,6 +80,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
 
   afterAll(() => {
     if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+    for (const home of tempHomes.splice(0)) fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('THEN the runtime entry lambda/entry.ts exists (it is what gets bundled)', () => {
