@@ -46,7 +46,11 @@ export interface LocalStackOptions {
   authorizer?: LambdaHandler<AuthorizerEvent, AuthorizerResult> | AuthorizerConfig;
   /** Send `$default` results' bodies to the client (route responses). Default false. */
   routeResponses?: boolean;
-  /** Hook before every invocation (its promise delays it). */
+  /**
+   * Hook before every invocation: its promise delays it (a late
+   * `$disconnect`), its rejection drops it (a `$disconnect` AWS never
+   * delivers; on `$connect` a rejection is a 500).
+   */
   beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void>;
   /** Region for ARNs and the SDK. Default process.env.AWS_REGION or us-east-1. */
   region?: string;

@@ -76,8 +76,9 @@ export interface GatewayOptions {
    */
   routeResponses: boolean;
   /**
-   * Called before each invocation; its promise delays it. Tests use it to
-   * reproduce AWS timing, e.g. a `$disconnect` that arrives late.
+   * Called before each invocation; its promise delays it and its rejection
+   * drops it. Tests use it to reproduce AWS timing, e.g. a `$disconnect`
+   * that arrives late or never.
    */
   beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void>;
   functionNames: Record<RouteKey, string>;

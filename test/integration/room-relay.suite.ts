@@ -298,6 +298,31 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect(await watcher.peer.request('peerRequest', { peerId: 'a', method: 'who' })).toEqual({ from: 'replacement' });
       });
 
+      it('a $disconnect that never arrives: the next delivery finds the connection Gone and announces peerClosed', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        await a.peer.request('join');
+        await b.peer.request('join');
+        // API Gateway's $disconnect is best effort: drop it (a rejected hook skips the invocation).
+        let dropped = 0;
+        ctx().hooks.beforeInvoke = (route) => {
+          if (route === '$disconnect') {
+            dropped++;
+            throw new Error('dropped by the test, as AWS may');
+          }
+        };
+        b.close();
+        await sleep(300);
+        expect(dropped).toBe(1);
+        // Nobody has told the room yet: b still looks joined.
+        expect((await a.peer.request('getPeers')).peers.map((p: { id: string }) => p.id)).toEqual(['b']);
+        // Delivering to b meets 410 GoneException; the runtime treats b as closed.
+        expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'anyone?' })).toEqual({ delivered: 0 });
+        expect((await a.notification('peerClosed')).data).toEqual({ peerId: 'b' });
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
+      });
+
       it('a late $disconnect of the replaced connection does not remove the new one', async () => {
         const room = freshRoom();
         const { hooks } = ctx();
