@@ -4,10 +4,11 @@
  * returns, spread into exports) or an object with those three functions.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WebSocketHandlers } from './types.js';
 
-export const DEFAULT_APP = 'lambda/entry.ts';
+/** The room-relay app that cdk deploy ships, found from this file (not the cwd). */
+export const DEFAULT_APP = fileURLToPath(new URL('../lambda/entry.ts', import.meta.url));
 
 function pick(candidate: unknown): WebSocketHandlers | undefined {
   if (!candidate || (typeof candidate !== 'object' && typeof candidate !== 'function')) return undefined;

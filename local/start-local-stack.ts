@@ -30,7 +30,7 @@ export interface LocalStackOptions {
   port?: number;
   /** Stage name; both `/` and `/{stage}` accept connections. Default `local`. */
   stage?: string;
-  /** Module path (relative to cwd) or handlers object. Default `lambda/entry.ts`. */
+  /** Module path (relative to cwd) or handlers object. Default: this repo's `lambda/entry.ts`. */
   handlers?: string | WebSocketHandlers;
   /** DynamoDB table name. Default `protoo-local`. */
   tableName?: string;
