@@ -45,6 +45,16 @@ export interface Room {
   notifyAll(method: string, data?: AppData, options?: NotifyAllOptions): Promise<number>;
   /** Notifies the given peers (e.g. from an earlier getPeers); resolves with how many got it. */
   notifyPeers(peers: readonly Peer[], method: string, data?: AppData): Promise<number>;
+  /**
+   * Puts the peer on the room's roster — protoo-server's "joined" peers —
+   * and resolves with the peers enrolled before it. Enrollments are
+   * totally ordered, so of two peers enrolling at once exactly one sees the
+   * other here: greet those with a notification and each pair meets once.
+   * Throws ProtooError 409 if the peer is already enrolled.
+   */
+  enroll(peer: Peer): Promise<Peer[]>;
+  /** The live peers on the roster. */
+  getEnrolledPeers(): Promise<Peer[]>;
   /** Answers a request that a handler deferred, possibly in another invocation. */
   answer(handle: ReplyHandle, response: AppResponse): Promise<void>;
   /** Closes every peer of the room. */
@@ -102,6 +112,14 @@ export interface PeerClosedEvent {
   /** The peer's data when it left. */
   data: AppData;
   reason: PeerClosedReason;
+  /** Whether it was on the roster (see Room.enroll) when it left. */
+  wasEnrolled: boolean;
+}
+
+export interface PeerClosedContext {
+  room: Room;
+  /** The roster right after it left: exactly the peers that knew it. Empty if it was not enrolled. */
+  enrolledPeers: Peer[];
 }
 
 export interface ConnectionRequest {
@@ -129,5 +147,5 @@ export interface App {
   onRequest?(request: IncomingRequest, context: RequestContext): void | Promise<void>;
   onNotification?(notification: IncomingNotification, context: NotificationContext): void | Promise<void>;
   onResponse?(response: AppResponse, context: ResponseContext): void | Promise<void>;
-  onPeerClosed?(event: PeerClosedEvent, context: { room: Room }): void | Promise<void>;
+  onPeerClosed?(event: PeerClosedEvent, context: PeerClosedContext): void | Promise<void>;
 }

@@ -5,7 +5,9 @@ import { isPlainObject } from '../protocol/parse-message.js';
 /**
  * The default app: a room where peers join with public info and relay
  * requests and notifications to each other — the signaling of a WebRTC
- * mesh app. Peer data: `{ joined: true, info }` once joined.
+ * mesh app. "Joined" means enrolled on the room's roster (Room.enroll),
+ * so peers joining at the same moment still meet exactly once. Peer data:
+ * `{ joined: true, info }` once joined.
  */
 export const MAX_PEER_INFO_BYTES = 16 * 1024;
 
@@ -14,8 +16,6 @@ interface RelayPeerData extends AppData {
   info?: AppData;
 }
 
-const isJoined = (data: RelayPeerData) => data.joined === true;
-
 export const roomRelay: App = {
   async onRequest({ method, data }, context) {
     try {
@@ -23,7 +23,7 @@ export const roomRelay: App = {
         case 'join':
           return await join(data, context);
         case 'getPeers':
-          return await context.accept({ peers: await joinedPeersExcept(context, context.peer.id) });
+          return await context.accept({ peers: await describe(await othersOnRoster(context)) });
         case 'peerRequest':
           return await peerRequest(data, context);
         case 'peerNotify':
@@ -43,9 +43,9 @@ export const roomRelay: App = {
     if (replyTo) await room.answer(replyTo, response);
   },
 
-  async onPeerClosed({ peerId, data }, { room }) {
-    if (!isJoined(data)) return;
-    await room.notifyAll('peerClosed', { peerId }, { except: [peerId], where: isJoined });
+  // The roster left behind is exactly the peers that knew this one.
+  async onPeerClosed({ peerId, wasEnrolled }, { room, enrolledPeers }) {
+    if (wasEnrolled) await room.notifyPeers(enrolledPeers, 'peerClosed', { peerId });
   },
 
   // Client notifications have no meaning in the relay; they are ignored.
@@ -58,17 +58,13 @@ async function join(data: AppData, { peer, room, accept }: RequestContext): Prom
   if (Buffer.byteLength(JSON.stringify(info)) > MAX_PEER_INFO_BYTES) {
     throw new ProtooError(413, `peer info exceeds ${MAX_PEER_INFO_BYTES} bytes`);
   }
+  if ((await peer.getData<RelayPeerData>()).joined) throw new ProtooError(409, 'already joined');
 
-  // One Query gives both this peer's version and the peers to greet.
-  const peers = await room.getPeers();
-  const self = peers.find((candidate) => candidate.id === peer.id && candidate.connectionId === peer.connectionId);
-  if (!self) throw new StaleDataError(`peer ${peer.id} is no longer bound to this connection`);
-  if (isJoined(await self.getData<RelayPeerData>())) throw new ProtooError(409, 'already joined');
-  await self.setData({ joined: true, info });
-
-  const others = await joinedOnly(peers.filter((candidate) => candidate.id !== peer.id));
-  await accept({ peers: await describe(others) });
-  await room.notifyPeers(others, 'newPeer', { id: peer.id, data: info });
+  // Info first, roster second: whoever sees this peer on the roster can read its info.
+  await peer.setData({ joined: true, info });
+  const earlier = await room.enroll(peer);
+  await accept({ peers: await describe(earlier) });
+  await room.notifyPeers(earlier, 'newPeer', { id: peer.id, data: info });
 }
 
 async function peerRequest(data: AppData, { peer, room, defer }: RequestContext): Promise<void> {
@@ -85,7 +81,8 @@ async function peerRequest(data: AppData, { peer, room, defer }: RequestContext)
   await target.request(method, { from: peer.id, data: data.data ?? {} }, { context: { replyTo } });
 }
 
-async function peerNotify(data: AppData, { peer, room, accept }: RequestContext): Promise<void> {
+async function peerNotify(data: AppData, context: RequestContext): Promise<void> {
+  const { peer, room, accept } = context;
   const { peerId, method } = data;
   if ((peerId !== undefined && typeof peerId !== 'string') || typeof method !== 'string' || method.length === 0) {
     throw new ProtooError(400, 'peerNotify needs a string method and an optional string peerId');
@@ -94,23 +91,15 @@ async function peerNotify(data: AppData, { peer, room, accept }: RequestContext)
 
   const payload = { from: peer.id, data: data.data ?? {} };
   if (peerId === undefined) {
-    const delivered = await room.notifyAll(method, payload, { except: [peer.id], where: isJoined });
-    return accept({ delivered });
+    return accept({ delivered: await room.notifyPeers(await othersOnRoster(context), method, payload) });
   }
   const target = await room.getPeer(peerId);
   if (!target) throw new ProtooError(404, `peer "${peerId}" is not in the room`);
   return accept({ delivered: (await target.notify(method, payload)) ? 1 : 0 });
 }
 
-async function joinedPeersExcept({ room }: RequestContext, peerId: string) {
-  const peers = (await room.getPeers()).filter((candidate) => candidate.id !== peerId);
-  return describe(await joinedOnly(peers));
-}
-
-async function joinedOnly(peers: Peer[]): Promise<Peer[]> {
-  const joined: Peer[] = [];
-  for (const candidate of peers) if (isJoined(await candidate.getData<RelayPeerData>())) joined.push(candidate);
-  return joined;
+async function othersOnRoster({ peer, room }: RequestContext): Promise<Peer[]> {
+  return (await room.getEnrolledPeers()).filter((candidate) => candidate.id !== peer.id);
 }
 
 async function describe(peers: Peer[]): Promise<{ id: string; data: AppData }[]> {

@@ -1,7 +1,7 @@
 import type { AppResponse, PeerClosedReason } from '../app/types.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { createNotification } from '../protocol/messages.js';
-import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
+import type { ConnectionIdentity, PeerRecord, Roster } from '../store/records.js';
 import { resolveIdentity } from './identity.js';
 import type { RuntimeServices } from './ports.js';
 import { RuntimePeer, identityOf } from './runtime-peer.js';
@@ -19,9 +19,14 @@ export const PEER_CLOSED_RESPONSE: AppResponse = { ok: false, errorCode: 410, er
 export async function endPeer(services: RuntimeServices, identity: ConnectionIdentity, reason: PeerClosedReason): Promise<void> {
   services.identities.delete(identity.connectionId);
   const removed = await services.store.unbindPeer(identity);
+  const roster = await services.store.leaveRoster(identity);
   await services.store.deleteConnection(identity.connectionId);
   await failPendingRequests(services, identity, removed);
-  if (removed) await announcePeerClosed(services, removed, reason);
+  // Announce if this connection still owned the peer or its roster entry
+  // (a replacement half done before a crash leaves only the latter).
+  if (removed || roster) {
+    await announcePeerClosed(services, removed ?? { ...identity, data: {}, version: 0 }, reason, roster);
+  }
 }
 
 /**
@@ -34,9 +39,10 @@ export async function retireReplacedPeer(services: RuntimeServices, old: PeerRec
   services.identities.delete(identity.connectionId);
   const told = await services.sender.post(identity.connectionId, createNotification('peerReplaced', { peerId: old.peerId }));
   if (told === 'sent') await services.sender.close(identity.connectionId);
+  const roster = await services.store.leaveRoster(identity);
   await services.store.deleteConnection(identity.connectionId);
   await failPendingRequests(services, identity, old);
-  await announcePeerClosed(services, old, 'replaced');
+  await announcePeerClosed(services, old, 'replaced', roster);
 }
 
 /** The Management API said Gone for a connection we only know by id. */
@@ -62,12 +68,20 @@ async function failPendingRequests(services: RuntimeServices, identity: Connecti
   });
 }
 
-async function announcePeerClosed(services: RuntimeServices, record: PeerRecord, reason: PeerClosedReason): Promise<void> {
+async function announcePeerClosed(
+  services: RuntimeServices,
+  record: PeerRecord,
+  reason: PeerClosedReason,
+  rosterAfter: Roster | undefined,
+): Promise<void> {
   if (!services.app.onPeerClosed) return;
+  const enrolledPeers = [...(rosterAfter ?? [])]
+    .filter(([peerId]) => peerId !== record.peerId)
+    .map(([peerId, connectionId]) => new RuntimePeer(services, { roomId: record.roomId, peerId, connectionId }));
   try {
     await services.app.onPeerClosed(
-      { peerId: record.peerId, roomId: record.roomId, connectionId: record.connectionId, data: record.data, reason },
-      { room: new RuntimeRoom(services, record.roomId) },
+      { peerId: record.peerId, roomId: record.roomId, connectionId: record.connectionId, data: record.data, reason, wasEnrolled: rosterAfter !== undefined },
+      { room: new RuntimeRoom(services, record.roomId), enrolledPeers },
     );
   } catch (error) {
     services.log.error('onPeerClosed failed', { roomId: record.roomId, peerId: record.peerId, error });

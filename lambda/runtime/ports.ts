@@ -1,6 +1,6 @@
 import type { App } from '../app/types.js';
 import type { Logger } from '../log.js';
-import type { ConnectionIdentity, PeerRecord, PendingRequestRecord } from '../store/records.js';
+import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, Roster } from '../store/records.js';
 
 /**
  * What the runtime needs from storage and delivery. StateStore and
@@ -14,6 +14,9 @@ export interface PeerStore {
   bindPeer(identity: ConnectionIdentity, data?: Record<string, unknown>): Promise<PeerRecord | undefined>;
   getPeer(roomId: string, peerId: string): Promise<PeerRecord | undefined>;
   listPeers(roomId: string): Promise<PeerRecord[]>;
+  listRoom(roomId: string): Promise<{ peers: PeerRecord[]; roster: Roster }>;
+  enroll(identity: ConnectionIdentity): Promise<Roster>;
+  leaveRoster(identity: ConnectionIdentity): Promise<Roster | undefined>;
   updatePeerData(peer: Pick<PeerRecord, 'roomId' | 'peerId' | 'connectionId'>, expectedVersion: number, data: Record<string, unknown>): Promise<number>;
   unbindPeer(identity: ConnectionIdentity): Promise<PeerRecord | undefined>;
   putPendingRequest(request: PendingRequestRecord): Promise<void>;

@@ -1,4 +1,7 @@
+import { ProtooError } from '../app/errors.js';
 import type { AppData, AppResponse, NotifyAllOptions, Peer, ReplyHandle, Room } from '../app/types.js';
+import { AlreadyEnrolledError } from '../store/errors.js';
+import type { PeerRecord, Roster } from '../store/records.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { assertDeliverable } from '../delivery/payload-limit.js';
 import { createNotification } from '../protocol/messages.js';
@@ -22,6 +25,32 @@ export class RuntimeRoom implements Room {
   async getPeer(peerId: string): Promise<Peer | undefined> {
     const record = await this.services.store.getPeer(this.id, peerId);
     return record && new RuntimePeer(this.services, identityOf(record), record);
+  }
+
+  async enroll(peer: Peer): Promise<Peer[]> {
+    const self = { connectionId: peer.connectionId, roomId: this.id, peerId: peer.id };
+    let roster: Roster;
+    try {
+      roster = await this.services.store.enroll(self);
+    } catch (error) {
+      if (error instanceof AlreadyEnrolledError) throw new ProtooError(409, 'already joined');
+      throw error;
+    }
+    // The roster names who came first; the Query brings their data.
+    const { peers } = await this.services.store.listRoom(this.id);
+    return this.livePeersOn(roster, peers).filter((candidate) => candidate.id !== peer.id);
+  }
+
+  async getEnrolledPeers(): Promise<Peer[]> {
+    const { peers, roster } = await this.services.store.listRoom(this.id);
+    return this.livePeersOn(roster, peers);
+  }
+
+  /** Roster entries whose peer is still bound to the connection that enrolled it. */
+  private livePeersOn(roster: Roster, records: PeerRecord[]): Peer[] {
+    return records
+      .filter((record) => roster.get(record.peerId) === record.connectionId)
+      .map((record) => new RuntimePeer(this.services, identityOf(record), record));
   }
 
   async notifyAll(method: string, data: AppData = {}, options: NotifyAllOptions = {}): Promise<number> {

@@ -6,3 +6,8 @@ export class StaleDataError extends Error {
 export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
+
+/** The peer is already on the room's roster with this connection. */
+export class AlreadyEnrolledError extends Error {
+  override readonly name = 'AlreadyEnrolledError';
+}

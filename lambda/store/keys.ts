@@ -6,9 +6,15 @@
  *   pk                 sk                        item
  *   CONN#<connId>      CONN                      connection → roomId, peerId
  *   ROOM#<roomId>      PEER#<peerId>             peer → connectionId, data, version
+ *   ROOM#<roomId>      PEER_ROSTER               roster: one `member:<peerId>` attribute per enrolled peer
  *   ROOM#<roomId>      REQ#<targetConnId>#<id>   pending server → client request
+ *
+ * Peers and roster share the prefix `PEER`, so one Query reads both.
  */
 export const PEER_PREFIX = 'PEER#';
+export const ROOM_STATE_PREFIX = 'PEER';
+export const ROSTER_SORT_KEY = 'PEER_ROSTER';
+export const ROSTER_MEMBER_PREFIX = 'member:';
 export const PENDING_REQUEST_PREFIX = 'REQ#';
 const CONNECTION_SORT_KEY = 'CONN';
 
@@ -27,6 +33,10 @@ export function roomPartition(roomId: string): string {
 
 export function peerKey(roomId: string, peerId: string): ItemKey {
   return { pk: roomPartition(roomId), sk: `${PEER_PREFIX}${peerId}` };
+}
+
+export function rosterKey(roomId: string): ItemKey {
+  return { pk: roomPartition(roomId), sk: ROSTER_SORT_KEY };
 }
 
 /** Prefix of every request pending on one connection, for cleanup when it leaves. */

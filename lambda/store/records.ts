@@ -24,3 +24,6 @@ export interface PendingRequestRecord {
   /** Whatever the app attached to `peer.request(..., { context })`. */
   context: Record<string, unknown>;
 }
+
+/** Enrolled peers: peerId → the connectionId that enrolled it. */
+export type Roster = Map<string, string>;

@@ -6,10 +6,21 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { StaleDataError, isConditionalCheckFailed } from './errors.js';
+import { AlreadyEnrolledError, StaleDataError, isConditionalCheckFailed } from './errors.js';
 import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS, expiresAt, isExpired } from './expiry.js';
-import { PEER_PREFIX, connectionKey, peerKey, pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
-import type { ConnectionIdentity, PeerRecord, PendingRequestRecord } from './records.js';
+import {
+  PEER_PREFIX,
+  ROOM_STATE_PREFIX,
+  ROSTER_MEMBER_PREFIX,
+  ROSTER_SORT_KEY,
+  connectionKey,
+  peerKey,
+  pendingRequestKey,
+  pendingRequestPrefix,
+  roomPartition,
+  rosterKey,
+} from './keys.js';
+import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, Roster } from './records.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
 type Item = Record<string, unknown>;
@@ -87,6 +98,68 @@ export class StateStore {
   async listPeers(roomId: string): Promise<PeerRecord[]> {
     const items = await this.queryPrefix(roomPartition(roomId), PEER_PREFIX);
     return items.map(toPeerRecord);
+  }
+
+  /** Every live peer and the roster, in the same single Query. */
+  async listRoom(roomId: string): Promise<{ peers: PeerRecord[]; roster: Roster }> {
+    const items = await this.queryPrefix(roomPartition(roomId), ROOM_STATE_PREFIX);
+    const rosterItem = items.find((item) => item.sk === ROSTER_SORT_KEY);
+    return {
+      peers: items.filter((item) => String(item.sk).startsWith(PEER_PREFIX)).map(toPeerRecord),
+      roster: rosterItem ? this.toRoster(rosterItem) : new Map(),
+    };
+  }
+
+  /**
+   * Puts the peer on the room's roster. Updates of one item are serialized
+   * by DynamoDB, so the roster returned (everyone enrolled before, plus this
+   * peer) gives every pair of peers a definite order: exactly one of the two
+   * sees the other here, even when they enroll at the same moment.
+   */
+  async enroll(identity: ConnectionIdentity): Promise<Roster> {
+    const ttl = this.ttl(CONNECTION_STATE_TTL_SECONDS);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: rosterKey(identity.roomId),
+          UpdateExpression: 'SET #member = :entry, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#member) OR #member.connectionId <> :connectionId',
+          ExpressionAttributeNames: { '#member': `${ROSTER_MEMBER_PREFIX}${identity.peerId}`, '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':entry': { connectionId: identity.connectionId, expiresAt: ttl }, ':connectionId': identity.connectionId, ':ttl': ttl },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toRoster(Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new AlreadyEnrolledError(`peer ${identity.peerId} is already enrolled`);
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the peer off the roster if this connection enrolled it. Returns
+   * the roster left behind (who should hear that it left), or undefined
+   * when it was not enrolled by this connection.
+   */
+  async leaveRoster(identity: ConnectionIdentity): Promise<Roster | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: rosterKey(identity.roomId),
+          UpdateExpression: 'REMOVE #member',
+          ConditionExpression: '#member.connectionId = :connectionId',
+          ExpressionAttributeNames: { '#member': `${ROSTER_MEMBER_PREFIX}${identity.peerId}` },
+          ExpressionAttributeValues: { ':connectionId': identity.connectionId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toRoster(Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -198,6 +271,18 @@ export class StateStore {
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
     return items;
+  }
+
+  private toRoster(item: Item): Roster {
+    const roster: Roster = new Map();
+    const now = Math.floor(this.now() / 1000);
+    for (const [name, value] of Object.entries(item)) {
+      if (!name.startsWith(ROSTER_MEMBER_PREFIX)) continue;
+      const entry = value as { connectionId?: unknown; expiresAt?: unknown };
+      if (typeof entry.expiresAt === 'number' && entry.expiresAt <= now) continue;
+      roster.set(name.slice(ROSTER_MEMBER_PREFIX.length), String(entry.connectionId));
+    }
+    return roster;
   }
 
   private ttl(seconds: number): number {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaleDataError } from '../../lambda/store/errors.js';
+import { AlreadyEnrolledError, StaleDataError } from '../../lambda/store/errors.js';
 import { StateStore } from '../../lambda/store/state-store.js';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
 
@@ -168,5 +168,62 @@ describe('pending server → client requests', () => {
     await store.putPendingRequest({ roomId, targetConnectionId: 't10', requestId: 3, method: 'b', context: {} });
     const pending = await store.listPendingRequests(roomId, 't1');
     expect(pending.map((request) => request.requestId)).toEqual([2]);
+  });
+});
+
+describe('roster', () => {
+  it('orders simultaneous enrollments: the rosters returned nest, so each pair meets exactly once', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    const peerIds = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    const rosters = await Promise.all(peerIds.map((peerId) => store.enroll({ connectionId: `c-${peerId}`, roomId, peerId })));
+    // Sorted by size, each roster is the previous one plus exactly the enrolling peer.
+    const bySize = rosters.map((roster, i) => ({ peerId: peerIds[i], ids: [...roster.keys()] })).sort((a, b) => a.ids.length - b.ids.length);
+    bySize.forEach(({ peerId, ids }, index) => {
+      expect(ids).toHaveLength(index + 1);
+      expect(ids).toContain(peerId);
+      if (index > 0) expect(ids).toEqual(expect.arrayContaining(bySize[index - 1].ids));
+    });
+    // For every pair, exactly one saw the other when enrolling.
+    for (let a = 0; a < 20; a++) {
+      for (let b = a + 1; b < 20; b++) {
+        const aSawB = rosters[a].has(peerIds[b]);
+        const bSawA = rosters[b].has(peerIds[a]);
+        expect(aSawB !== bSawA).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a second enrollment by the same connection, but lets a replacement enroll', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    await store.enroll({ connectionId: 'c1', roomId, peerId: 'zed' });
+    await expect(store.enroll({ connectionId: 'c1', roomId, peerId: 'zed' })).rejects.toBeInstanceOf(AlreadyEnrolledError);
+    const roster = await store.enroll({ connectionId: 'c2', roomId, peerId: 'zed' });
+    expect(roster.get('zed')).toBe('c2');
+  });
+
+  it('lets only the enrolling connection leave, returning who remains', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    await store.enroll({ connectionId: 'c1', roomId, peerId: 'a' });
+    await store.enroll({ connectionId: 'c2', roomId, peerId: 'b' });
+    expect(await store.leaveRoster({ connectionId: 'other', roomId, peerId: 'a' })).toBeUndefined();
+    expect([...(await store.leaveRoster({ connectionId: 'c1', roomId, peerId: 'a' }))!]).toEqual([['b', 'c2']]);
+    expect(await store.leaveRoster({ connectionId: 'c1', roomId, peerId: 'a' })).toBeUndefined();
+    expect(await store.leaveRoster({ connectionId: 'c9', roomId: newRoom(), peerId: 'nobody' })).toBeUndefined();
+  });
+
+  it('reads peers and roster in one Query, ignoring expired roster entries', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt - 3 * 3600_000).enroll({ connectionId: 'c-old', roomId, peerId: 'old' });
+    const store = storeAt(writtenAt);
+    await store.bindPeer({ connectionId: 'c-new', roomId, peerId: 'new' });
+    await store.enroll({ connectionId: 'c-new', roomId, peerId: 'new' });
+    await store.putPendingRequest({ roomId, targetConnectionId: 'c-new', requestId: 1, method: 'm', context: {} });
+    const { peers, roster } = await store.listRoom(roomId);
+    expect(peers.map((peer) => peer.peerId)).toEqual(['new']);
+    expect([...roster]).toEqual([['new', 'c-new']]);
   });
 });

@@ -114,7 +114,7 @@ describe('$connect', () => {
       const h = createHarness(roomRelay);
       givenExistingPeer(h, true);
       h.givenRoom('room1', [
-        { peerId: 'alice', connectionId: 'c-new' },
+        { peerId: 'alice', connectionId: 'c-old', data: { joined: true } },
         { peerId: 'bob', connectionId: 'c-bob', data: { joined: true } },
         { peerId: 'carol', connectionId: 'c-carol', data: {} },
       ]);

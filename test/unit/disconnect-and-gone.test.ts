@@ -1,5 +1,5 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../lambda/app/types.js';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
@@ -9,10 +9,12 @@ import { conditionalCheckFailed, createHarness, disconnectEvent, goneError, mess
 const joined = { joined: true, info: {} };
 
 describe('$disconnect', () => {
-  function harness() {
+  /** alice's $disconnect arrives; `aliceOwner` holds her peer and roster entry now (null: she never joined). */
+  function harness(aliceOwner: string | null = 'c-alice') {
     const h = createHarness(roomRelay);
     h.givenConnection('c-alice', 'room1', 'alice');
     h.givenRoom('room1', [
+      ...(aliceOwner ? [{ peerId: 'alice', connectionId: aliceOwner, data: joined }] : []),
       { peerId: 'bob', connectionId: 'c-bob', data: joined },
       { peerId: 'carol', connectionId: 'c-carol', data: {} },
     ]);
@@ -31,10 +33,15 @@ describe('$disconnect', () => {
     expect(deletes.map((input) => input.Key)).toContainEqual(connectionKey('c-alice'));
     expect(h.postedTo('c-bob')).toEqual([{ notification: true, method: 'peerClosed', data: { peerId: 'alice' } }]);
     expect(h.postedTo('c-carol')).toEqual([]);
+    // Off the roster too, on the same ownership condition.
+    expect(h.inputs(UpdateCommand).find((input) => input.UpdateExpression === 'REMOVE #member')).toMatchObject({
+      ExpressionAttributeNames: { '#member': 'member:alice' },
+      ExpressionAttributeValues: { ':connectionId': 'c-alice' },
+    });
   });
 
   it('a late $disconnect of a replaced connection removes nothing and announces nothing', async () => {
-    const h = harness();
+    const h = harness('c-new');
     h.dynamo.on(DeleteCommand, { Key: peerKey('room1', 'alice') }).rejects(conditionalCheckFailed());
     expect(await h.handlers.disconnect(disconnectEvent('c-alice'))).toEqual({ statusCode: 200 });
     expect(h.posted()).toEqual([]);
@@ -42,7 +49,7 @@ describe('$disconnect', () => {
   });
 
   it('does not announce a peer that never joined', async () => {
-    const h = harness();
+    const h = harness(null);
     h.dynamo.on(DeleteCommand, { Key: peerKey('room1', 'alice') }).resolves({ Attributes: { roomId: 'room1', peerId: 'alice', connectionId: 'c-alice', data: {}, version: 0 } });
     await h.handlers.disconnect(disconnectEvent('c-alice'));
     expect(h.posted()).toEqual([]);
@@ -61,7 +68,7 @@ describe('$disconnect', () => {
     h.givenConnection('c1', 'r', 'p');
     h.dynamo.on(DeleteCommand, { Key: peerKey('r', 'p') }).resolves({ Attributes: { roomId: 'r', peerId: 'p', connectionId: 'c1', data: { x: 1 }, version: 3 } });
     await h.handlers.disconnect(disconnectEvent('c1'));
-    expect(events).toEqual([{ peerId: 'p', roomId: 'r', connectionId: 'c1', data: { x: 1 }, reason: 'disconnected' }]);
+    expect(events).toEqual([{ peerId: 'p', roomId: 'r', connectionId: 'c1', data: { x: 1 }, reason: 'disconnected', wasEnrolled: false }]);
   });
 });
 

@@ -41,12 +41,34 @@ describe('room relay: join', () => {
     expect(update.ExpressionAttributeValues).toMatchObject({ ':data': joined({ name: 'Alice' }), ':connectionId': 'c-alice', ':expected': 0 });
   });
 
-  it('costs one Query and one conditional UpdateItem on a warm Lambda', async () => {
+  it('reads itself, writes its info, enrolls, then reads the room once (warm Lambda)', async () => {
     const h = roomHarness();
     await send(h, 'c-alice', request(1, 'getPeers')); // warms the identity cache
     h.dynamo.resetHistory();
     await send(h, 'c-alice', request(2, 'join', { data: {} }));
-    expect(h.dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['QueryCommand', 'UpdateCommand']);
+    expect(h.dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCommand', 'UpdateCommand', 'UpdateCommand', 'QueryCommand']);
+    // Info is written before the roster entry, so whoever sees alice enrolled can read her info.
+    const [info, roster] = h.inputs(UpdateCommand);
+    expect(info.Key.sk).toBe('PEER#alice');
+    expect(roster).toMatchObject({ Key: { sk: 'PEER_ROSTER' }, ReturnValues: 'ALL_NEW', ExpressionAttributeNames: { '#member': 'member:alice' } });
+  });
+
+  it('greets only the peers enrolled before it, so simultaneous joiners meet exactly once', async () => {
+    const h = roomHarness();
+    h.givenConnection('c-dave', 'room1', 'dave');
+    await send(h, 'c-alice', request(1, 'join', { data: { name: 'Alice' } }));
+    await send(h, 'c-dave', request(2, 'join', { data: { name: 'Dave' } }));
+    // Dave enrolled after Alice: he finds her in his answer, she gets newPeer — once each.
+    expect(h.postedTo('c-dave').filter((message) => message.response)[0].data.peers.map((p: { id: string }) => p.id)).toEqual(['alice', 'bob', 'carol']);
+    expect(h.postedTo('c-alice').filter((message) => message.notification)).toEqual([{ notification: true, method: 'newPeer', data: { id: 'dave', data: { name: 'Dave' } } }]);
+    expect(h.postedTo('c-dave').filter((message) => message.notification)).toEqual([]);
+  });
+
+  it('rejects with 409 when the roster already holds this connection', async () => {
+    const h = roomHarness();
+    h.givenRoom('room1', [{ peerId: 'alice', connectionId: 'c-alice', data: {}, enrolled: true }]);
+    await send(h, 'c-alice', request(1, 'join', { data: {} }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 1, ok: false, errorCode: 409, errorReason: 'already joined' }]);
   });
 
   it('treats missing data as empty info', async () => {

@@ -8,7 +8,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { mockClient } from 'aws-sdk-client-mock';
 import type { App } from '../../../lambda/app/types.js';
 import { createHandlers, type HandlerOptions } from '../../../lambda/create-handlers.js';
-import { connectionKey, peerKey } from '../../../lambda/store/keys.js';
+import { connectionKey, peerKey, rosterKey } from '../../../lambda/store/keys.js';
 import type { WebSocketEvent } from '../../../lambda/runtime/events.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -52,6 +52,8 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
   // Unless a test says otherwise, writes succeed and reads find nothing.
   dynamo.onAnyCommand().resolves({});
   api.onAnyCommand().resolves({});
+  // ...and nobody is on a roster, so leaving one fails its condition.
+  dynamo.on(UpdateCommand, { UpdateExpression: 'REMOVE #member' }).rejects(conditionalCheckFailed());
 
   return {
     handlers,
@@ -65,8 +67,13 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
       dynamo.on(GetCommand, { Key: connectionKey(connectionId) }).resolves({ Item: { ...connectionKey(connectionId), connectionId, roomId, peerId, expiresAt: FUTURE_TTL } });
     },
 
-    /** The room's peer items, as GetItem and the membership Query return them. */
-    givenRoom(roomId: string, peers: { peerId: string; connectionId: string; data?: Record<string, unknown>; version?: number }[]) {
+    /**
+     * The room's peer items, as GetItem and the membership Query return
+     * them, and its roster (joined peers unless `enrolled` says otherwise),
+     * kept in memory so enrolling and leaving behave like the conditional
+     * updates they are.
+     */
+    givenRoom(roomId: string, peers: { peerId: string; connectionId: string; data?: Record<string, unknown>; version?: number; enrolled?: boolean }[]) {
       const items = peers.map(({ peerId, connectionId, data = {}, version = 0 }) => ({
         ...peerKey(roomId, peerId),
         roomId,
@@ -76,8 +83,28 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
         version,
         expiresAt: FUTURE_TTL,
       }));
+      const roster = new Map<string, { connectionId: string; expiresAt: number }>();
+      for (const { peerId, connectionId, data, enrolled } of peers) {
+        if (enrolled ?? data?.joined === true) roster.set(`member:${peerId}`, { connectionId, expiresAt: FUTURE_TTL });
+      }
+      const rosterItem = () => ({ ...rosterKey(roomId), expiresAt: FUTURE_TTL, ...Object.fromEntries(roster) });
+
       dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `ROOM#${roomId}`, ':prefix': 'PEER#' } }).resolves({ Items: items });
+      dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `ROOM#${roomId}`, ':prefix': 'PEER' } }).callsFake(() => ({ Items: [...items, rosterItem()] }));
       for (const item of items) dynamo.on(GetCommand, { Key: peerKey(roomId, item.peerId) }).resolves({ Item: item });
+      dynamo.on(UpdateCommand, { Key: rosterKey(roomId), UpdateExpression: 'SET #member = :entry, #ttl = :ttl' }).callsFake((input) => {
+        const name = input.ExpressionAttributeNames['#member'];
+        if (roster.get(name)?.connectionId === input.ExpressionAttributeValues[':connectionId']) throw conditionalCheckFailed();
+        roster.set(name, input.ExpressionAttributeValues[':entry']);
+        return { Attributes: rosterItem() };
+      });
+      dynamo.on(UpdateCommand, { Key: rosterKey(roomId), UpdateExpression: 'REMOVE #member' }).callsFake((input) => {
+        const name = input.ExpressionAttributeNames['#member'];
+        if (roster.get(name)?.connectionId !== input.ExpressionAttributeValues[':connectionId']) throw conditionalCheckFailed();
+        roster.delete(name);
+        return { Attributes: rosterItem() };
+      });
+      return { roster };
     },
 
     /** Every message posted, decoded, in order. */
