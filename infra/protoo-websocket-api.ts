@@ -60,8 +60,8 @@ export const DYNAMODB_ACTIONS: Readonly<Record<RouteName, readonly string[]>> = 
   message: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
 };
 
-/** The Management API methods the runtime uses: POST (send), GET (info), DELETE (close). */
-export const MANAGEMENT_API_METHODS = ['POST', 'GET', 'DELETE'] as const;
+/** The Management API methods the runtime uses: POST (send) and DELETE (close); it never GETs connection info. */
+export const MANAGEMENT_API_METHODS = ['POST', 'DELETE'] as const;
 
 /** Bundling defaults: ESM (.mjs) for Node 22 on arm64, minified, with source maps. */
 export const DEFAULT_BUNDLING: nodejs.BundlingOptions = {

@@ -182,12 +182,12 @@ describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
         expect(asArray(state.Resource).map(render)).toEqual([tableArn]);
       });
 
-      it('THEN it may manage connections only on this API\'s stage, for POST, GET and DELETE of @connections', () => {
+      it('THEN it may manage connections only on this API\'s stage, for POST and DELETE of @connections (never GET)', () => {
         const [manage] = bySid('ManageConnections');
         expect(asArray(manage.Action)).toEqual(['execute-api:ManageConnections']);
         const prefix = `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${id(protoo.api)}}/live`;
         expect(asArray(manage.Resource).map(render).sort()).toEqual(
-          [`${prefix}/POST/@connections/*`, `${prefix}/GET/@connections/*`, `${prefix}/DELETE/@connections/*`].sort(),
+          [`${prefix}/POST/@connections/*`, `${prefix}/DELETE/@connections/*`].sort(),
         );
       });
 
@@ -288,7 +288,7 @@ describe('GIVEN custom stage settings', () => {
   it('THEN the ManageConnections ARNs follow the stage name', () => {
     const statements = statementsOfRole(template, id(protoo.functions.message.role!));
     const manage = statements.find((s) => s.Sid === 'ManageConnections')!;
-    for (const arn of asArray(manage.Resource).map(render)) expect(arn).toMatch(/\/prod\/(POST|GET|DELETE)\/@connections\/\*$/);
+    for (const arn of asArray(manage.Resource).map(render)) expect(arn).toMatch(/\/prod\/(POST|DELETE)\/@connections\/\*$/);
   });
 });
 
