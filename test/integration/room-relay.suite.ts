@@ -148,6 +148,52 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect((await rejection(a.peer.request('peerRequest', { peerId: 'a', method: 'x', data: [1] }))).code).toBe(400);
       });
 
+      it('only the target can answer: a response from another connection with the same id is ignored, and so is a second answer', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        const spoofer = new WebSocket(`${ctx().stack.url}?roomId=${room}&peerId=mallory`, 'protoo');
+        await once(spoofer, 'open');
+        let answerNow!: () => void;
+        const answered = new Promise<void>((r) => (answerNow = r));
+        b.onRequest = (request, accept) => {
+          // Mallory answers b's request id first; then b answers twice.
+          spoofer.send(JSON.stringify({ response: true, id: request.id, ok: true, data: { spoofed: true } }));
+          setTimeout(() => {
+            accept({ from: 'b', first: true });
+            accept({ from: 'b', first: false });
+            answerNow();
+          }, 300);
+        };
+        const response = await a.peer.request('peerRequest', { peerId: 'b', method: 'q' });
+        await answered;
+        expect(response).toEqual({ from: 'b', first: true });
+        await sleep(200);
+        // Everyone still works.
+        expect((await a.peer.request('getPeers')).peers).toEqual([]);
+        b.onRequest = (_r, accept) => accept({ again: true });
+        expect(await a.peer.request('peerRequest', { peerId: 'b', method: 'q2' })).toEqual({ again: true });
+        spoofer.close();
+      });
+
+      it('the caller leaving before the target answers leaves the target unharmed', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        const c = await peer(room, 'c');
+        let answer!: (data: unknown) => void;
+        b.onRequest = (_r, accept) => (answer = accept);
+        void a.peer.request('peerRequest', { peerId: 'b', method: 'slow' }).catch(() => {});
+        await b.request('slow');
+        a.close();
+        await sleep(300);
+        answer({ too: 'late' });
+        await sleep(300);
+        expect(b.peer.connected).toBe(true);
+        b.onRequest = (_r, accept) => accept({ ok: 'b' });
+        expect(await c.peer.request('peerRequest', { peerId: 'b', method: 'still-there' })).toEqual({ ok: 'b' });
+      });
+
       it('the target leaving before it answers fails the pending request within 5 s', async () => {
         const room = freshRoom();
         const a = await peer(room, 'a');
