@@ -148,7 +148,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect((await rejection(a.peer.request('peerRequest', { peerId: 'a', method: 'x', data: [1] }))).code).toBe(400);
       });
 
-      it('only the target can answer: a response from another connection with the same id is ignored, and so is a second answer', async () => {
+      it('only the target can answer: a response from another connection with the same id is ignored, and only one of two answers is relayed', async () => {
         const room = freshRoom();
         const a = await peer(room, 'a');
         const b = await peer(room, 'b');
@@ -167,7 +167,9 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         };
         const response = await a.peer.request('peerRequest', { peerId: 'b', method: 'q' });
         await answered;
-        expect(response).toEqual({ from: 'b', first: true });
+        // Never Mallory's. Which of b's two answers wins is not defined: like Lambda on AWS, the
+        // emulator handles two messages of one connection concurrently, in no guaranteed order.
+        expect(response).toMatchObject({ from: 'b' });
         await sleep(200);
         // Everyone still works.
         expect((await a.peer.request('getPeers')).peers).toEqual([]);
