@@ -53,6 +53,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       log: options.logger ?? createLogger(config.logLevel),
       identities,
       fanOutConcurrency: options.fanOutConcurrency ?? 25,
+      now: options.now ?? Date.now,
     };
   }
 

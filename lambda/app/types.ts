@@ -68,7 +68,7 @@ export interface ReplyHandle {
 }
 
 export type AppResponse =
-  | { ok: true; data?: AppData }
+  | { ok: true; data?: unknown }
   | { ok: false; errorCode: number; errorReason: string };
 
 export interface IncomingRequest {

@@ -11,6 +11,9 @@ import { isPlainObject } from '../protocol/parse-message.js';
  */
 export const MAX_PEER_INFO_BYTES = 16 * 1024;
 
+/** Notifications the server itself sends: a peer may not forge them. */
+export const RESERVED_NOTIFICATIONS = new Set(['newPeer', 'peerClosed', 'peerReplaced']);
+
 interface RelayPeerData extends AppData {
   joined?: boolean;
   info?: AppData;
@@ -58,7 +61,7 @@ async function join(data: AppData, { peer, room, accept }: RequestContext): Prom
   if (Buffer.byteLength(JSON.stringify(info)) > MAX_PEER_INFO_BYTES) {
     throw new ProtooError(413, `peer info exceeds ${MAX_PEER_INFO_BYTES} bytes`);
   }
-  if ((await peer.getData<RelayPeerData>()).joined) throw new ProtooError(409, 'already joined');
+  if ((await peer.getData<RelayPeerData>()).joined && (await isEnrolled(peer, room))) throw new ProtooError(409, 'already joined');
 
   // Info first, roster second: whoever sees this peer on the roster can read its info.
   await peer.setData({ joined: true, info });
@@ -87,6 +90,7 @@ async function peerNotify(data: AppData, context: RequestContext): Promise<void>
   if ((peerId !== undefined && typeof peerId !== 'string') || typeof method !== 'string' || method.length === 0) {
     throw new ProtooError(400, 'peerNotify needs a string method and an optional string peerId');
   }
+  if (RESERVED_NOTIFICATIONS.has(method)) throw new ProtooError(400, `"${method}" is reserved for the server`);
   if (data.data !== undefined && !isPlainObject(data.data)) throw new ProtooError(400, 'data.data must be an object');
 
   const payload = { from: peer.id, data: data.data ?? {} };
@@ -100,6 +104,11 @@ async function peerNotify(data: AppData, context: RequestContext): Promise<void>
 
 async function othersOnRoster({ peer, room }: RequestContext): Promise<Peer[]> {
   return (await room.getEnrolledPeers()).filter((candidate) => candidate.id !== peer.id);
+}
+
+/** Joined in its data but not on the roster: an earlier join failed half way and may be retried. */
+async function isEnrolled(peer: Peer, room: RequestContext['room']): Promise<boolean> {
+  return (await room.getEnrolledPeers()).some((candidate) => candidate.id === peer.id && candidate.connectionId === peer.connectionId);
 }
 
 async function describe(peers: Peer[]): Promise<{ id: string; data: AppData }[]> {

@@ -15,7 +15,8 @@ export interface ProtooSuccessResponse {
   response: true;
   id: number;
   ok: true;
-  data: ProtooData;
+  /** Usually an object, but protoo-client sends whatever `accept(data)` was given. */
+  data: unknown;
 }
 
 export interface ProtooErrorResponse {
@@ -40,7 +41,7 @@ export function createRequest(id: number, method: string, data: ProtooData = {})
   return { request: true, id, method, data };
 }
 
-export function createSuccessResponse(id: number, data: ProtooData = {}): ProtooSuccessResponse {
+export function createSuccessResponse(id: number, data: unknown = {}): ProtooSuccessResponse {
   return { response: true, id, ok: true, data };
 }
 

@@ -44,18 +44,18 @@ function parseRequest(value: Record<string, unknown>): ParsedMessage {
 function parseResponse(value: Record<string, unknown>): ParsedMessage {
   const { id, ok, data, errorCode, errorReason } = value;
   if (!isUsableId(id)) return junk('response without a numeric id');
-  if (ok === true) {
-    if (data !== undefined && !isPlainObject(data)) return junk('response data must be an object');
-    return { kind: 'response', message: { response: true, id, ok: true, data: data ?? {} } };
-  }
-  // protoo-client sends error responses without `ok`; accept both shapes.
-  if (typeof errorCode !== 'number' || !Number.isFinite(errorCode)) {
-    return junk('error response without a numeric errorCode');
-  }
-  return {
-    kind: 'response',
-    message: { response: true, id, ok: false, errorCode, errorReason: typeof errorReason === 'string' ? errorReason : '' },
-  };
+  // Whatever protoo-client's accept()/reject() produced still answers the
+  // pending request: dropping it would leave the requester to time out.
+  if (ok === true) return { kind: 'response', message: { response: true, id, ok: true, data: data ?? {} } };
+  return { kind: 'response', message: { response: true, id, ok: false, ...normalizeError(errorCode, errorReason) } };
+}
+
+/** reject() → 500 'request rejected'; reject('busy') → 500 'busy'; reject(503, 'x') as sent. */
+function normalizeError(errorCode: unknown, errorReason: unknown): { errorCode: number; errorReason: string } {
+  const code = typeof errorCode === 'number' && Number.isFinite(errorCode) ? errorCode : 500;
+  if (typeof errorReason === 'string') return { errorCode: code, errorReason };
+  if (typeof errorCode === 'string' && errorCode.length > 0) return { errorCode: code, errorReason: errorCode };
+  return { errorCode: code, errorReason: 'request rejected' };
 }
 
 function parseNotification(value: Record<string, unknown>): ParsedMessage {

@@ -16,10 +16,19 @@ export function identityFromAuthorizer(
   connectionId: string,
   authorizer: Record<string, unknown> | null | undefined,
 ): ConnectionIdentity | undefined {
-  if (!authorizer) return undefined;
-  const { roomId, peerId } = authorizer;
+  if (!authorizerSetsIdentity(authorizer)) return undefined;
+  const { roomId, peerId } = authorizer!;
   if (!isValidId(roomId) || !isValidId(peerId)) return undefined;
   return { connectionId, roomId, peerId };
+}
+
+/**
+ * An authorizer that names either id owns the identity: if its ids are
+ * unusable the handshake is refused, never completed from the query string
+ * (which the client controls).
+ */
+export function authorizerSetsIdentity(authorizer: Record<string, unknown> | null | undefined): boolean {
+  return authorizer != null && (authorizer.roomId !== undefined || authorizer.peerId !== undefined);
 }
 
 /** Authorizer context, then the warm cache, then one GetItem. */

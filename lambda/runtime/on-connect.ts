@@ -1,6 +1,6 @@
 import type { AppData } from '../app/types.js';
 import { headerValues, type RouteOutcome, type WebSocketEvent, type WebSocketResult } from './events.js';
-import { identityFromAuthorizer, isValidId } from './identity.js';
+import { authorizerSetsIdentity, isValidId } from './identity.js';
 import { retireReplacedPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 
@@ -20,7 +20,9 @@ export async function onConnect(services: RuntimeServices, event: WebSocketEvent
   }
 
   const query = event.queryStringParameters ?? {};
-  const identity = identityFromAuthorizer(connectionId, authorizer) ?? { connectionId, roomId: query.roomId, peerId: query.peerId };
+  const identity = authorizerSetsIdentity(authorizer)
+    ? { connectionId, roomId: authorizer!.roomId, peerId: authorizer!.peerId }
+    : { connectionId, roomId: query.roomId, peerId: query.peerId };
   if (!isValidId(identity.roomId) || !isValidId(identity.peerId)) {
     return refuse(400, 'roomId and peerId must match [A-Za-z0-9_.~-]{1,64}', 'invalid-id');
   }

@@ -4,7 +4,7 @@ import { parseMessage } from '../protocol/parse-message.js';
 import type { ConnectionIdentity } from '../store/records.js';
 import type { RouteOutcome, WebSocketEvent } from './events.js';
 import { resolveIdentity } from './identity.js';
-import { endPeer } from './peer-lifecycle.js';
+import { endGonePeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import { RequestResponder } from './request-responder.js';
 import { RuntimePeer } from './runtime-peer.js';
@@ -24,11 +24,13 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
 
   const identity = await resolveIdentity(services, connectionId, authorizer);
   if (!identity) {
-    // Its state expired or was never written: a reconnect fixes it.
+    // Replaced while still connecting, or its state is lost: say so, then
+    // close it so protoo-client reconnects and binds afresh.
     if (parsed.kind !== 'notification' && parsed.kind !== 'response') {
       const id = parsed.kind === 'request' ? parsed.message.id : parsed.id;
       await services.sender.post(connectionId, createErrorResponse(id, 403, 'unknown connection, reconnect'));
     }
+    await services.sender.close(connectionId);
     return { outcome: 'unknown-connection' };
   }
   const where = { roomId: identity.roomId, peerId: identity.peerId };
@@ -36,7 +38,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
   switch (parsed.kind) {
     case 'invalid-request': {
       const result = await services.sender.post(connectionId, createErrorResponse(parsed.id, 400, parsed.reason));
-      if (result === 'gone') await endPeer(services, identity, 'gone');
+      if (result === 'gone') await endGonePeer(services, identity);
       return { outcome: 'error:400', ...where };
     }
     case 'request': {

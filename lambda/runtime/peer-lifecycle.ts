@@ -10,6 +10,16 @@ import { RuntimeRoom } from './runtime-room.js';
 /** What a request pending on a peer that left resolves to. */
 export const PEER_CLOSED_RESPONSE: AppResponse = { ok: false, errorCode: 410, errorReason: 'peer closed' };
 
+/** What a request to a peer whose handshake has not completed yet resolves to. */
+export const PEER_CONNECTING_RESPONSE: AppResponse = { ok: false, errorCode: 410, errorReason: 'peer is still connecting' };
+
+/**
+ * API Gateway answers Gone to posts until a connection's handshake
+ * completes, and $connect may take up to its 29 s integration timeout: a
+ * binding younger than this is connecting, not dead.
+ */
+export const CONNECTING_GRACE_MS = 30_000;
+
 /**
  * A connection ended ($disconnect, Gone, or closed by the app). Removes
  * its peer only if this connection still owns it — a late $disconnect of
@@ -25,7 +35,7 @@ export async function endPeer(services: RuntimeServices, identity: ConnectionIde
   // Announce if this connection still owned the peer or its roster entry
   // (a replacement half done before a crash leaves only the latter).
   if (removed || roster) {
-    await announcePeerClosed(services, removed ?? { ...identity, data: {}, version: 0 }, reason, roster);
+    await announcePeerClosed(services, removed ?? { ...identity, data: {}, version: 0, boundAt: 0 }, reason, roster);
   }
 }
 
@@ -37,35 +47,66 @@ export async function endPeer(services: RuntimeServices, identity: ConnectionIde
 export async function retireReplacedPeer(services: RuntimeServices, old: PeerRecord): Promise<void> {
   const identity = identityOf(old);
   services.identities.delete(identity.connectionId);
-  const told = await services.sender.post(identity.connectionId, createNotification('peerReplaced', { peerId: old.peerId }));
-  if (told === 'sent') await services.sender.close(identity.connectionId);
+  await services.sender.post(identity.connectionId, createNotification('peerReplaced', { peerId: old.peerId }));
+  // Close even when the post found it Gone: it may still be inside its own $connect.
+  await services.sender.close(identity.connectionId);
   const roster = await services.store.leaveRoster(identity);
   await services.store.deleteConnection(identity.connectionId);
   await failPendingRequests(services, identity, old);
   await announcePeerClosed(services, old, 'replaced', roster);
 }
 
+/**
+ * The Management API said Gone. Ends the peer unless its binding is young
+ * enough to be a connection still inside $connect. Resolves true when the
+ * peer was treated as gone.
+ */
+export async function endGonePeer(services: RuntimeServices, identity: ConnectionIdentity, known?: PeerRecord): Promise<boolean> {
+  const record = known?.connectionId === identity.connectionId ? known : await services.store.getPeer(identity.roomId, identity.peerId);
+  if (record?.connectionId === identity.connectionId && services.now() - record.boundAt < CONNECTING_GRACE_MS) {
+    services.log.info('Gone from a connection still connecting; kept', { ...identity });
+    return false;
+  }
+  await endPeer(services, identity, 'gone');
+  return true;
+}
+
 /** The Management API said Gone for a connection we only know by id. */
 export async function endGoneConnection(services: RuntimeServices, connectionId: string): Promise<void> {
   const identity = await resolveIdentity(services, connectionId, undefined);
-  if (identity) await endPeer(services, identity, 'gone');
+  if (identity) await endGonePeer(services, identity);
 }
 
 async function failPendingRequests(services: RuntimeServices, identity: ConnectionIdentity, record: PeerRecord | undefined): Promise<void> {
   const pending = await services.store.listPendingRequests(identity.roomId, identity.connectionId);
-  if (pending.length === 0) return;
-  const room = new RuntimeRoom(services, identity.roomId);
-  const peer = new RuntimePeer(services, identity, record);
-  await settleWithConcurrency(pending, services.fanOutConcurrency, async ({ requestId }) => {
-    // Taking the item decides who answers: the client's late response or us.
-    const taken = await services.store.takePendingRequest(identity.roomId, identity.connectionId, requestId);
-    if (!taken) return;
-    try {
-      await services.app.onResponse?.(PEER_CLOSED_RESPONSE, { peer, room, request: { method: taken.method, context: taken.context } });
-    } catch (error) {
-      services.log.error('onResponse failed for a peer that left', { ...identity, method: taken.method, error });
-    }
-  });
+  await settleWithConcurrency(pending, services.fanOutConcurrency, ({ requestId }) =>
+    failPendingRequest(services, identity, requestId, PEER_CLOSED_RESPONSE, record),
+  );
+}
+
+/**
+ * Answers one pending server → client request with an error, on the app's
+ * behalf. Taking the item decides who answers: the client's late response
+ * or us, never both.
+ */
+export async function failPendingRequest(
+  services: RuntimeServices,
+  identity: ConnectionIdentity,
+  requestId: number,
+  response: AppResponse,
+  record?: PeerRecord,
+): Promise<void> {
+  const taken = await services.store.takePendingRequest(identity.roomId, identity.connectionId, requestId);
+  if (!taken) return;
+  try {
+    await services.app.onResponse?.(response, {
+      peer: new RuntimePeer(services, identity, record),
+      room: new RuntimeRoom(services, identity.roomId),
+      request: { method: taken.method, context: taken.context },
+    });
+  } catch (error) {
+    services.log.error('onResponse failed for an unanswerable request', { ...identity, method: taken.method, error });
+  }
 }
 
 async function announcePeerClosed(

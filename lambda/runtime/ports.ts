@@ -38,6 +38,7 @@ export interface RuntimeServices {
   log: Logger;
   identities: IdentityCache;
   fanOutConcurrency: number;
+  now: () => number;
 }
 
 export interface IdentityCache {

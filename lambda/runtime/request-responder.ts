@@ -2,7 +2,7 @@ import { ProtooError } from '../app/errors.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import type { AppData, AppResponse, ReplyHandle } from '../app/types.js';
 import { postAnswer } from './answer.js';
-import { endPeer } from './peer-lifecycle.js';
+import { endGonePeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import type { ConnectionIdentity } from '../store/records.js';
 
@@ -58,7 +58,7 @@ export class RequestResponder {
     this.state = 'answered';
     this.outcome = response.ok ? 'ok' : `error:${response.errorCode}`;
     this.sending = postAnswer(this.services, this.identity.connectionId, this.requestId, response).then(async (result) => {
-      if (result === 'gone') await endPeer(this.services, this.identity, 'gone');
+      if (result === 'gone') await endGonePeer(this.services, this.identity);
     });
     return this.sending;
   }

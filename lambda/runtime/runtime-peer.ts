@@ -1,9 +1,9 @@
 import type { AppData, Peer } from '../app/types.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import { createNotification, createRequest, generateRequestId } from '../protocol/messages.js';
-import { StaleDataError } from '../store/errors.js';
+import { RequestIdTakenError, StaleDataError } from '../store/errors.js';
 import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
-import { endPeer } from './peer-lifecycle.js';
+import { PEER_CONNECTING_RESPONSE, endGonePeer, endPeer, failPendingRequest } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 
 /** A Peer backed by its DynamoDB item; data is read lazily, at most once per invocation. */
@@ -38,15 +38,13 @@ export class RuntimePeer implements Peer {
 
   async notify(method: string, data: AppData = {}): Promise<boolean> {
     const result = await this.services.sender.post(this.connectionId, createNotification(method, data));
-    if (result === 'gone') await endPeer(this.services, this.identity, 'gone');
+    if (result === 'gone') await endGonePeer(this.services, this.identity, this.record);
     return result === 'sent';
   }
 
   async request(method: string, data: AppData = {}, options: { context?: AppData } = {}): Promise<number> {
-    const requestId = generateRequestId();
-    const pending = { roomId: this.roomId, targetConnectionId: this.connectionId, requestId, method, context: options.context ?? {} };
     // Persist first: the client may answer before post() even returns.
-    await this.services.store.putPendingRequest(pending);
+    const requestId = await this.persistPendingRequest(method, options.context ?? {});
     let result: 'sent' | 'gone';
     try {
       result = await this.services.sender.post(this.connectionId, createRequest(requestId, method, data));
@@ -54,14 +52,30 @@ export class RuntimePeer implements Peer {
       if (error instanceof PayloadTooLargeError) await this.services.store.takePendingRequest(this.roomId, this.connectionId, requestId);
       throw error;
     }
-    // Gone: ending the peer fails its pending requests, this one included.
-    if (result === 'gone') await endPeer(this.services, this.identity, 'gone');
+    // Gone: ending the peer fails its pending requests, this one included;
+    // a peer still connecting is kept, and only this request fails.
+    if (result === 'gone' && !(await endGonePeer(this.services, this.identity, this.record))) {
+      await failPendingRequest(this.services, this.identity, requestId, PEER_CONNECTING_RESPONSE);
+    }
     return requestId;
   }
 
   async close(): Promise<void> {
     await this.services.sender.close(this.connectionId);
     await endPeer(this.services, this.identity, 'closed');
+  }
+
+  /** Ids are random (as protoo-client's); on the rare collision, draw another. */
+  private async persistPendingRequest(method: string, context: AppData): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const requestId = generateRequestId();
+      try {
+        await this.services.store.putPendingRequest({ roomId: this.roomId, targetConnectionId: this.connectionId, requestId, method, context });
+        return requestId;
+      } catch (error) {
+        if (!(error instanceof RequestIdTakenError) || attempt === 5) throw error;
+      }
+    }
   }
 
   private async currentRecord(): Promise<PeerRecord> {

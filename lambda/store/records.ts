@@ -14,6 +14,8 @@ export interface PeerRecord {
   data: Record<string, unknown>;
   /** Bumped on every data write; conditional writes compare it. */
   version: number;
+  /** When this connection took the peerId (ms): a young binding may still be inside $connect. */
+  boundAt: number;
 }
 
 export interface PendingRequestRecord {

@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { AlreadyEnrolledError, StaleDataError, isConditionalCheckFailed } from './errors.js';
+import { AlreadyEnrolledError, RequestIdTakenError, StaleDataError, isConditionalCheckFailed } from './errors.js';
 import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS, expiresAt, isExpired } from './expiry.js';
 import {
   PEER_PREFIX,
@@ -77,6 +77,7 @@ export class StateStore {
           connectionId,
           data,
           version: 0,
+          boundAt: this.now(),
           [TTL_ATTRIBUTE]: this.ttl(CONNECTION_STATE_TTL_SECONDS),
         },
         ReturnValues: 'ALL_OLD',
@@ -215,24 +216,34 @@ export class StateStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return Attributes ? toPeerRecord(Attributes) : undefined;
+      // An expired binding is gone already: nobody is left to tell.
+      return Attributes && !isExpired(Attributes, this.now()) ? toPeerRecord(Attributes) : undefined;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
 
+  /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
   async putPendingRequest(request: PendingRequestRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
-          ...request,
-          [TTL_ATTRIBUTE]: this.ttl(PENDING_REQUEST_TTL_SECONDS),
-        },
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
+            ...request,
+            [TTL_ATTRIBUTE]: this.ttl(PENDING_REQUEST_TTL_SECONDS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': Math.floor(this.now() / 1000) },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
+      throw error;
+    }
   }
 
   /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */
@@ -297,6 +308,7 @@ function toPeerRecord(item: Item): PeerRecord {
     connectionId: String(item.connectionId),
     data: (item.data as Item | undefined) ?? {},
     version: Number(item.version ?? 0),
+    boundAt: Number(item.boundAt ?? 0),
   };
 }
 

@@ -16,11 +16,29 @@ describe('parseMessage (protoo 4.x wire format)', () => {
     expect(parseMessage('{"response":true,"id":1,"errorCode":403,"errorReason":"no"}')).toEqual(expected);
   });
 
+  it.each([
+    ['reject()', '{"response":true,"id":1,"ok":false}', 500, 'request rejected'],
+    ["reject('busy')", '{"response":true,"id":1,"ok":false,"errorCode":"busy"}', 500, 'busy'],
+    ['a bare response', '{"response":true,"id":1}', 500, 'request rejected'],
+    ['a string code with a reason', '{"response":true,"id":1,"ok":false,"errorCode":"E","errorReason":"why"}', 500, 'why'],
+    ['a non-string reason', '{"response":true,"id":1,"ok":false,"errorCode":409,"errorReason":{"x":1}}', 409, 'request rejected'],
+  ])('turns what protoo-client sends for %s into an error with a numeric code', (_name, body, errorCode, errorReason) => {
+    expect(parseMessage(body)).toEqual({ kind: 'response', message: { response: true, id: 1, ok: false, errorCode, errorReason } });
+  });
+
+  it.each([
+    ['a string', '"str"', 'str'],
+    ['an array', '[1,2]', [1, 2]],
+    ['null', 'null', {}],
+  ])('passes success data that is %s through as sent', (_name, json, data) => {
+    expect(parseMessage(`{"response":true,"id":2,"ok":true,"data":${json}}`)).toEqual({ kind: 'response', message: { response: true, id: 2, ok: true, data } });
+  });
+
   it('reads a notification', () => {
     expect(parseMessage('{"notification":true,"method":"hi"}')).toEqual({ kind: 'notification', message: { notification: true, method: 'hi', data: {} } });
   });
 
-  it.each(['null', '[]', '1', 'true', '"s"', '{', '', '{"request":true,"id":null,"method":"m"}', '{"request":true,"id":"1","method":"m"}', '{"response":true,"id":1}', '{"response":true,"ok":true}', '{"notification":true,"method":""}'])(
+  it.each(['null', '[]', '1', 'true', '"s"', '{', '', '{"request":true,"id":null,"method":"m"}', '{"request":true,"id":"1","method":"m"}', '{"response":true,"ok":true}', '{"notification":true,"method":""}'])(
     'calls %s junk',
     (body) => {
       expect(parseMessage(body).kind).toBe('junk');
