@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlreadyEnrolledError, StaleDataError } from '../../lambda/store/errors.js';
+import { AlreadyEnrolledError, RequestIdTakenError, StaleDataError } from '../../lambda/store/errors.js';
 import { StateStore } from '../../lambda/store/state-store.js';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
 
@@ -149,7 +149,42 @@ describe('room membership', () => {
   });
 });
 
+describe('expired items are absent on every read', () => {
+  it('getPeer ignores an expired binding', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt).bindPeer({ connectionId: 'c', roomId, peerId: 'exp' });
+    expect(await storeAt(writtenAt + 3 * 3600_000).getPeer(roomId, 'exp')).toBeUndefined();
+    expect(await storeAt(writtenAt).getPeer(roomId, 'exp')).toMatchObject({ connectionId: 'c' });
+  });
+
+  it('unbindPeer removes an expired binding without reporting it as a peer that left', async () => {
+    const writtenAt = Date.now();
+    const identity = { connectionId: 'c', roomId: newRoom(), peerId: 'exp' };
+    await storeAt(writtenAt).bindPeer(identity);
+    expect(await storeAt(writtenAt + 3 * 3600_000).unbindPeer(identity)).toBeUndefined();
+    expect(await storeAt(writtenAt).getPeer(identity.roomId, 'exp')).toBeUndefined();
+  });
+
+  it('takePendingRequest ignores an expired request', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt).putPendingRequest({ roomId, targetConnectionId: 't', requestId: 5, method: 'm', context: {} });
+    expect(await storeAt(writtenAt + 3600_000).takePendingRequest(roomId, 't', 5)).toBeUndefined();
+  });
+});
+
 describe('pending server → client requests', () => {
+  it('never overwrites a live request with the same id, but reuses an expired one', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    const request = { roomId, targetConnectionId: 't', requestId: 9, method: 'first', context: {} };
+    await storeAt(writtenAt).putPendingRequest(request);
+    await expect(storeAt(writtenAt).putPendingRequest({ ...request, method: 'second' })).rejects.toBeInstanceOf(RequestIdTakenError);
+    await storeAt(writtenAt + 3600_000).putPendingRequest({ ...request, method: 'later' });
+    expect((await storeAt(writtenAt + 3600_000).takePendingRequest(roomId, 't', 9))?.method).toBe('later');
+  });
+
   it('is taken exactly once, by the answer or by the cleanup', async () => {
     const store = storeAt();
     const roomId = newRoom();

@@ -1,3 +1,4 @@
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
@@ -68,6 +69,25 @@ describe('$connect', () => {
     expect(h.inputs(PutCommand)[1].Item).toMatchObject({ roomId: 'real-room', peerId: 'real-peer' });
   });
 
+  it.each([
+    ['an invalid peerId', { roomId: 'room', peerId: 'auth0|mallory' }],
+    ['only a roomId', { roomId: 'room' }],
+  ])('refuses an authorizer context with %s with 400, never falling back to the query string', async (_name, authorizer) => {
+    const h = createHarness(roomRelay);
+    const event = connectEvent('c1', { roomId: 'other-room', peerId: 'bob' });
+    event.requestContext.authorizer = authorizer;
+    expect((await h.handlers.connect(event)).statusCode).toBe(400);
+    expect(h.dynamo.calls()).toHaveLength(0);
+  });
+
+  it('uses the query string when the authorizer context names no identity', async () => {
+    const h = createHarness(roomRelay);
+    const event = connectEvent('c1', { roomId: 'r', peerId: 'p' });
+    event.requestContext.authorizer = { principalId: 'user-1' };
+    expect((await h.handlers.connect(event)).statusCode).toBe(200);
+    expect(h.inputs(PutCommand)[1].Item).toMatchObject({ roomId: 'r', peerId: 'p' });
+  });
+
   it('lets the app reject with a code, and stores nothing', async () => {
     const h = createHarness({ onConnectionRequest: (_request, { reject }) => reject(401, 'who are you') });
     const result = await h.handlers.connect(connectEvent('c1', query));
@@ -130,6 +150,14 @@ describe('$connect', () => {
       expect(h.postedTo('c-carol')).toEqual([]);
       expect(h.postedTo('c-new')).toEqual([]);
       expect(h.logs.find((line) => line.message === 'connect')).toMatchObject({ outcome: 'accepted:replaced', roomId: 'room1', peerId: 'alice' });
+    });
+
+    it('closes the old connection even when it is still inside its own $connect (its post is Gone)', async () => {
+      const h = createHarness(roomRelay);
+      givenExistingPeer(h, false);
+      h.api.on(PostToConnectionCommand, { ConnectionId: 'c-old' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
+      expect((await h.handlers.connect(connectEvent('c-new', query))).statusCode).toBe(200);
+      expect(h.closedConnections()).toEqual(['c-old']);
     });
 
     it('announces nothing when the old peer had not joined', async () => {

@@ -1,4 +1,8 @@
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
+import { PayloadTooLargeError } from '../../lambda/delivery/payload-limit.js';
 import { settleWithConcurrency } from '../../lambda/delivery/bounded-map.js';
 import { isGoneError } from '../../lambda/delivery/is-gone.js';
 import { managementEndpoint } from '../../lambda/delivery/management-endpoint.js';
@@ -54,5 +58,41 @@ describe('identity cache', () => {
     for (const connectionId of ['a', 'b', 'c']) cache.set({ connectionId, roomId: 'r', peerId: connectionId });
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('c')?.peerId).toBe('c');
+  });
+});
+
+describe('ConnectionSender', () => {
+  function sender() {
+    const client = new ApiGatewayManagementApiClient({ region: 'us-east-1', endpoint: 'https://x.test/s', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    return { api: mockClient(client), sender: new ConnectionSender(client) };
+  }
+  const gone = () => Object.assign(new Error('gone'), { name: 'GoneException' });
+
+  it('posts the JSON text and reports sent or gone', async () => {
+    const { api, sender: s } = sender();
+    api.on(PostToConnectionCommand, { ConnectionId: 'dead' }).rejects(gone());
+    expect(await s.post('live', { a: 1 })).toBe('sent');
+    expect(await s.post('dead', { a: 1 })).toBe('gone');
+    expect(new TextDecoder().decode(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array)).toBe('{"a":1}');
+  });
+
+  it('rethrows errors that are not Gone', async () => {
+    const { api, sender: s } = sender();
+    api.on(PostToConnectionCommand).rejects(Object.assign(new Error('nope'), { name: 'ForbiddenException' }));
+    await expect(s.post('c', {})).rejects.toThrow('nope');
+  });
+
+  it('refuses a message over 128 KB before calling AWS', async () => {
+    const { api, sender: s } = sender();
+    await expect(s.post('c', { blob: 'x'.repeat(128 * 1024) })).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(api.calls()).toHaveLength(0);
+  });
+
+  it('treats closing a Gone connection as done, and other failures as errors', async () => {
+    const { api, sender: s } = sender();
+    api.on(DeleteConnectionCommand, { ConnectionId: 'dead' }).rejects(gone());
+    api.on(DeleteConnectionCommand, { ConnectionId: 'forbidden' }).rejects(new Error('denied'));
+    await expect(s.close('dead')).resolves.toBeUndefined();
+    await expect(s.close('forbidden')).rejects.toThrow('denied');
   });
 });

@@ -90,10 +90,11 @@ describe('$default: bad input is dropped or answered, never fatal', () => {
     expect(h.dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
 
-  it('tells a connection with no stored identity to reconnect', async () => {
+  it('tells a connection with no stored identity to reconnect, then closes it so protoo-client does', async () => {
     const h = createHarness(roomRelay);
     await h.handlers.message(messageEvent('c-unknown', { request: true, id: 4, method: 'getPeers' }));
     expect(h.postedTo('c-unknown')).toEqual([{ response: true, id: 4, ok: false, errorCode: 403, errorReason: 'unknown connection, reconnect' }]);
+    expect(h.closedConnections()).toEqual(['c-unknown']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
@@ -267,5 +268,76 @@ describe('room relay: peerNotify', () => {
     const h = roomHarness();
     await send(h, 'c-alice', request(23, 'peerNotify', data));
     expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 23, ok: false, errorCode: 400 });
+  });
+});
+
+describe('room relay: a peer still inside its $connect', () => {
+  // API Gateway answers Gone to posts until the handshake completes.
+  function connectingHarness() {
+    const h = roomHarness();
+    h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'erin', connectionId: 'c-erin', data: {}, boundAt: Date.parse('2026-11-29T12:00:00Z') - 2_000 },
+    ]);
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-erin' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
+    return h;
+  }
+
+  it('counts a notification to it as not delivered, and keeps the peer', async () => {
+    const h = connectingHarness();
+    await send(h, 'c-alice', request(40, 'peerNotify', { peerId: 'erin', method: 'chat' }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 40, ok: true, data: { delivered: 0 } }]);
+    expect(h.inputs(DeleteCommand).filter((input) => input.Key.sk === 'PEER#erin')).toEqual([]);
+  });
+
+  it('fails a request to it at once with 410, keeping the peer', async () => {
+    const h = connectingHarness();
+    h.dynamo.on(DeleteCommand).callsFake((input) => ({ Attributes: h.inputs(PutCommand).find((put) => put.Item.sk === input.Key.sk)?.Item }));
+    await send(h, 'c-alice', request(41, 'peerRequest', { peerId: 'erin', method: 'offer' }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 41, ok: false, errorCode: 410, errorReason: 'peer is still connecting' }]);
+    expect(h.inputs(DeleteCommand).filter((input) => input.Key.sk === 'PEER#erin')).toEqual([]);
+  });
+});
+
+describe('room relay: notifications only the server may send', () => {
+  it.each(['newPeer', 'peerClosed', 'peerReplaced'])('refuses to relay %s with 400', async (method) => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(50, 'peerNotify', { peerId: 'bob', method }));
+    await send(h, 'c-alice', request(51, 'peerNotify', { method }));
+    expect(h.postedTo('c-alice').map((message) => message.errorCode)).toEqual([400, 400]);
+    expect(h.postedTo('c-bob')).toEqual([]);
+  });
+});
+
+describe('room relay: a join that failed half way', () => {
+  it('can be retried when the info was written but the roster entry was not', async () => {
+    const h = roomHarness();
+    h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: { joined: true, info: {} }, version: 1, enrolled: false },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    ]);
+    await send(h, 'c-alice', request(60, 'join', { data: { name: 'Alice' } }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 60, ok: true, data: { peers: [{ id: 'bob', data: { name: 'Bob' } }] } }]);
+    expect(h.postedTo('c-bob')).toEqual([{ notification: true, method: 'newPeer', data: { id: 'alice', data: { name: 'Alice' } } }]);
+  });
+});
+
+describe('room relay: answers protoo-client sends to a relayed request', () => {
+  function givenPending(h: Harness, id: number) {
+    h.dynamo.on(DeleteCommand, { Key: pendingRequestKey('room1', 'c-bob', id) }).resolves({
+      Attributes: { roomId: 'room1', targetConnectionId: 'c-bob', requestId: id, method: 'offer', context: { replyTo: { connectionId: 'c-alice', requestId: 10 } } },
+    });
+  }
+
+  it.each([
+    ['reject()', { ok: false }, { ok: false, errorCode: 500, errorReason: 'request rejected' }],
+    ["reject('busy')", { ok: false, errorCode: 'busy' }, { ok: false, errorCode: 500, errorReason: 'busy' }],
+    ["accept('str')", { ok: true, data: 'str' }, { ok: true, data: 'str' }],
+    ['accept([1, 2])', { ok: true, data: [1, 2] }, { ok: true, data: [1, 2] }],
+  ])('relays %s instead of leaving the caller to time out', async (_name, answer, relayed) => {
+    const h = roomHarness();
+    givenPending(h, 900);
+    await send(h, 'c-bob', { response: true, id: 900, ...answer });
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 10, ...relayed }]);
   });
 });

@@ -73,14 +73,15 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
      * kept in memory so enrolling and leaving behave like the conditional
      * updates they are.
      */
-    givenRoom(roomId: string, peers: { peerId: string; connectionId: string; data?: Record<string, unknown>; version?: number; enrolled?: boolean }[]) {
-      const items = peers.map(({ peerId, connectionId, data = {}, version = 0 }) => ({
+    givenRoom(roomId: string, peers: { peerId: string; connectionId: string; data?: Record<string, unknown>; version?: number; enrolled?: boolean; boundAt?: number }[]) {
+      const items = peers.map(({ peerId, connectionId, data = {}, version = 0, boundAt = NOW - 3600_000 }) => ({
         ...peerKey(roomId, peerId),
         roomId,
         peerId,
         connectionId,
         data,
         version,
+        boundAt,
         expiresAt: FUTURE_TTL,
       }));
       const roster = new Map<string, { connectionId: string; expiresAt: number }>();
