@@ -1,0 +1,66 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { RequestIdTakenError, isConditionalCheckFailed } from './errors.js';
+import { PENDING_REQUEST_TTL_SECONDS, isExpired } from './expiry.js';
+import { pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
+import type { PendingRequestRecord } from './records.js';
+import { queryPrefix, ttlFor, type Item, type Table } from './table.js';
+import { TTL_ATTRIBUTE } from './table-schema.js';
+
+/**
+ * Server → client requests waiting for their answer, which arrives in a
+ * later invocation: put when sent, taken (deleted, ALL_OLD) by whoever
+ * answers first — the client or the cleanup when it leaves.
+ */
+export class PendingRequestItems {
+  constructor(private readonly table: Table) {}
+
+  /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
+  async put(request: PendingRequestRecord): Promise<void> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: {
+            ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
+            ...request,
+            [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': Math.floor(this.table.now() / 1000) },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
+      throw error;
+    }
+  }
+
+  /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */
+  async take(roomId: string, targetConnectionId: string, requestId: number): Promise<PendingRequestRecord | undefined> {
+    const { Attributes } = await this.table.client.send(
+      new DeleteCommand({
+        TableName: this.table.tableName,
+        Key: pendingRequestKey(roomId, targetConnectionId, requestId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!Attributes || isExpired(Attributes, this.table.now())) return undefined;
+    return toPendingRequestRecord(Attributes);
+  }
+
+  async list(roomId: string, targetConnectionId: string): Promise<PendingRequestRecord[]> {
+    const items = await queryPrefix(this.table, roomPartition(roomId), pendingRequestPrefix(targetConnectionId));
+    return items.map(toPendingRequestRecord);
+  }
+}
+
+function toPendingRequestRecord(item: Item): PendingRequestRecord {
+  return {
+    roomId: String(item.roomId),
+    targetConnectionId: String(item.targetConnectionId),
+    requestId: Number(item.requestId),
+    method: String(item.method),
+    context: (item.context as Item | undefined) ?? {},
+  };
+}

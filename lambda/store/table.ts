@@ -1,0 +1,36 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { expiresAt, isExpired } from './expiry.js';
+
+export type Item = Record<string, unknown>;
+
+/** The table, its client and the clock that every item class works with. */
+export interface Table {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  now: () => number;
+}
+
+export function ttlFor(table: Table, seconds: number): number {
+  return expiresAt(table.now(), seconds);
+}
+
+/** Every live item of one partition whose sort key starts with the prefix: one Query, paged, strongly consistent. */
+export async function queryPrefix(table: Table, pk: string, skPrefix: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let exclusiveStartKey: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ConsistentRead: true,
+        ExclusiveStartKey: exclusiveStartKey,
+      }),
+    );
+    const now = table.now();
+    for (const item of page.Items ?? []) if (!isExpired(item, now)) items.push(item);
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return items;
+}
