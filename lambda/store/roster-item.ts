@@ -34,10 +34,42 @@ export class RosterItem {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      await this.pruneExpired(identity.roomId, Attributes ?? {});
       return toRoster(Attributes ?? {}, this.table.now());
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new AlreadyEnrolledError(`peer ${identity.peerId} is already enrolled`);
       throw error;
+    }
+  }
+
+  /**
+   * Entries of peers whose cleanup never ran ($disconnect lost, no Gone
+   * seen) outlive their expiry inside the item; drop them at the next
+   * enrollment so the roster cannot grow toward the 400 KB item limit.
+   * Best-effort and rare: a failure here must not fail the join.
+   */
+  private async pruneExpired(roomId: string, item: Item): Promise<void> {
+    const now = Math.floor(this.table.now() / 1000);
+    const expired = Object.entries(item)
+      .filter(([name, entry]) => name.startsWith(ROSTER_MEMBER_PREFIX) && isExpiredEntry(entry, now))
+      .slice(0, MAX_PRUNED_PER_UPDATE)
+      .map(([name]) => name);
+    if (expired.length === 0) return;
+    const names = Object.fromEntries(expired.map((name, i) => [`#e${i}`, name]));
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: rosterKey(roomId),
+          UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+          // Still expired: a peer that enrolled again meanwhile is kept.
+          ConditionExpression: Object.keys(names).map((alias) => `${alias}.expiresAt <= :now`).join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+    } catch {
+      // Left for the next enrollment.
     }
   }
 
@@ -67,15 +99,21 @@ export class RosterItem {
   }
 }
 
+const MAX_PRUNED_PER_UPDATE = 50;
+
+function isExpiredEntry(entry: unknown, nowSeconds: number): boolean {
+  const { expiresAt } = entry as { expiresAt?: unknown };
+  return typeof expiresAt === 'number' && expiresAt <= nowSeconds;
+}
+
 /** The live members of a roster item (expired entries are left out). */
 export function toRoster(item: Item, nowMs: number): Roster {
   const roster: Roster = new Map();
   const now = Math.floor(nowMs / 1000);
   for (const [name, value] of Object.entries(item)) {
     if (!name.startsWith(ROSTER_MEMBER_PREFIX)) continue;
-    const entry = value as { connectionId?: unknown; expiresAt?: unknown };
-    if (typeof entry.expiresAt === 'number' && entry.expiresAt <= now) continue;
-    roster.set(name.slice(ROSTER_MEMBER_PREFIX.length), String(entry.connectionId));
+    if (isExpiredEntry(value, now)) continue;
+    roster.set(name.slice(ROSTER_MEMBER_PREFIX.length), String((value as { connectionId?: unknown }).connectionId));
   }
   return roster;
 }

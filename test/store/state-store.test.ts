@@ -1,4 +1,6 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rosterKey } from '../../lambda/store/keys.js';
 import { AlreadyEnrolledError, RequestIdTakenError, StaleDataError } from '../../lambda/store/errors.js';
 import { StateStore } from '../../lambda/store/state-store.js';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
@@ -247,6 +249,16 @@ describe('roster', () => {
     expect([...(await store.leaveRoster({ connectionId: 'c1', roomId, peerId: 'a' }))!]).toEqual([['b', 'c2']]);
     expect(await store.leaveRoster({ connectionId: 'c1', roomId, peerId: 'a' })).toBeUndefined();
     expect(await store.leaveRoster({ connectionId: 'c9', roomId: newRoom(), peerId: 'nobody' })).toBeUndefined();
+  });
+
+  it('drops expired entries from the item at the next enrollment, keeping live ones', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt - 3 * 3600_000).enroll({ connectionId: 'c-gone', roomId, peerId: 'gone' });
+    await storeAt(writtenAt).enroll({ connectionId: 'c-live', roomId, peerId: 'live' });
+    await storeAt(writtenAt).enroll({ connectionId: 'c-new', roomId, peerId: 'new' });
+    const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: rosterKey(roomId) }));
+    expect(Object.keys(Item!).filter((name) => name.startsWith('member:')).sort()).toEqual(['member:live', 'member:new']);
   });
 
   it('reads peers and roster in one Query, ignoring expired roster entries', async () => {
