@@ -43,15 +43,19 @@ export interface RunningEngine {
 
 export interface AwsSettings {
   region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  /**
+   * Explicit credentials for the engine's own client (table creation,
+   * readiness checks). Omit them to use the SDK's default chain — the
+   * developer's configured credentials, AWS_SESSION_TOKEN included.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 function client(endpoint: string | undefined, aws: AwsSettings): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: aws.region,
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
     maxAttempts: 1,
   });
 }

@@ -4,8 +4,10 @@
  * Management API on one HTTP port, serving an app's Lambda handlers.
  *
  * The runtime reads its configuration from process.env on every
- * invocation, so this sets TABLE_NAME, DYNAMODB_ENDPOINT and dummy AWS
- * credentials for as long as the stack runs, and restores them on stop().
+ * invocation, so this sets TABLE_NAME and DYNAMODB_ENDPOINT (and, only for
+ * a local engine when no AWS credentials are configured, dummy keys; see
+ * aws-credentials.ts) for as long as the stack runs, and restores them on
+ * stop().
  * process.env is per process: two stacks with different tables or engines
  * cannot run in one process at the same time (it throws rather than mix
  * them up); vitest runs each test file in its own process.
@@ -13,6 +15,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthorizerConfig } from './authorizer.js';
+import { DUMMY_CREDENTIALS, planCredentials } from './aws-credentials.js';
 import { ensureTable, startEngine, type AwsSettings, type EngineSpec, type RunningEngine } from './dynamodb-engines.js';
 import { DEFAULT_APP, loadHandlers } from './handlers-module.js';
 import { apiId as newApiId } from './ids.js';
@@ -150,11 +153,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tableName = options.tableName ?? 'protoo-local';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
+  const spec = engineSpec(options.dynamodb);
+  // Never replace configured credentials (nor drop their AWS_SESSION_TOKEN):
+  // dummy keys only for a local engine when nothing is configured.
+  const credentials = planCredentials(spec, { ...process.env, ...options.env });
   const aws: AwsSettings = {
     region,
-    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    credentials: credentials.kind === 'dummy' ? { ...DUMMY_CREDENTIALS } : undefined,
   };
+  if (credentials.kind === 'configured') {
+    logger.info('signing with the configured AWS credentials', { source: credentials.source });
+  } else if (credentials.kind === 'missing') {
+    logger.warn('no AWS credentials are configured, and the DynamoDB endpoint is not local: requests to it will fail to sign', {
+      endpoint: spec.kind === 'external' ? spec.endpoint : undefined,
+    });
+  }
   if (process.env.MANAGEMENT_API_ENDPOINT) {
     logger.warn(
       'MANAGEMENT_API_ENDPOINT is set: the runtime will post there instead of to this stack (unset it to use the local Management API)',
@@ -162,7 +175,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
   }
 
-  const spec = engineSpec(options.dynamodb);
   const engine: RunningEngine = await startEngine(spec, '127.0.0.1', aws);
   let releaseEnv: (() => void) | undefined;
   let server: Server | undefined;
@@ -173,8 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: engine.endpoint,
       AWS_REGION: process.env.AWS_REGION ?? region,
-      AWS_ACCESS_KEY_ID: aws.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      ...(credentials.kind === 'dummy' ? credentials.env : {}),
       ...options.env,
     });
 

@@ -55,36 +55,76 @@ describe('embedded DynamoDB and the runtime environment', () => {
   });
 });
 
+/** process.env without any AWS credentials (the shared files point nowhere), plus `vars`. */
+function envWithoutCredentials(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|WEB_IDENTITY_TOKEN_FILE|CONTAINER_CREDENTIALS_.*)$/.test(key)) delete env[key];
+  }
+  return {
+    ...env,
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws/credentials',
+    AWS_CONFIG_FILE: '/nonexistent/aws/config',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...vars,
+  };
+}
+
+/** Runs `npm start`'s entry point; resolves with the bare URL it prints once ready. */
+async function startCli(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL within 20 s; stdout=${stdout} stderr=${stderr}`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /^(ws:\/\/127\.0\.0\.1:\d+\/local)$/m.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { child, url, exited, stdout: () => stdout };
+}
+
 describe('npm start (local/start.ts)', () => {
+  it('passes configured credentials through untouched, AWS_SESSION_TOKEN included', async () => {
+    const { child, url, exited } = await startCli(
+      envWithoutCredentials({
+        PORT: '0',
+        PROTOO_APP: 'test/local/fixtures/echo-app.ts',
+        TABLE_NAME: 'cli-creds',
+        DYNAMODB_ENDPOINT: '',
+        LOCAL_STACK_LOG: 'warn',
+        AWS_ACCESS_KEY_ID: 'ASIACLITEMPORARY',
+        AWS_SECRET_ACCESS_KEY: 'cli-secret',
+        AWS_SESSION_TOKEN: 'cli-session-token',
+      }),
+    );
+    const client = await connect(`${url}?roomId=r&peerId=p`);
+    client.ws.send('who');
+    // The app's Management API post, signed with these credentials, arrived.
+    expect(JSON.parse(await client.next())).toMatchObject({ echo: 'who', accessKeyId: 'ASIACLITEMPORARY', sessionToken: 'cli-session-token' });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   it('prints the ws:// URL once ready, serves PROTOO_APP, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-      env: {
-        ...process.env,
+    const { child, url, exited, stdout } = await startCli(
+      envWithoutCredentials({
         PORT: '0',
         PROTOO_APP: 'test/local/fixtures/echo-app.ts',
         TABLE_NAME: 'cli-table',
         DYNAMODB_ENDPOINT: '',
         LOCAL_STACK_LOG: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL within 20 s; stdout=${stdout} stderr=${stderr}`)), 20_000);
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        const match = /^(ws:\/\/127\.0\.0\.1:\d+\/local)$/m.exec(stdout);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
-    expect(stdout).toMatch(/DynamoDB: dynalite/);
+      }),
+    );
+    expect(stdout()).toMatch(/DynamoDB: dynalite/);
 
     const client = await connect(`${url}?roomId=r&peerId=p`);
     client.ws.send('ping');
@@ -92,6 +132,9 @@ describe('npm start (local/start.ts)', () => {
     expect(reply.echo).toBe('ping');
     expect(reply.table).toBe('cli-table');
     expect(reply.dynamodb).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // No credentials configured and an embedded engine: dummy keys, no session token.
+    expect(reply.accessKeyId).toBe('local');
+    expect(reply.sessionToken).toBeNull();
 
     child.kill('SIGTERM');
     expect((await client.closed).code).toBe(1001);

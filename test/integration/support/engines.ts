@@ -6,7 +6,7 @@ import { findJava, startEngine, type RunningEngine } from '../../../local/dynamo
 
 export type EngineName = 'dynalite' | 'dynamodb-local';
 
-const aws = { region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local' };
+const aws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 /** Why DynamoDB Local cannot run here, or undefined if it can. */
 export function dynamoDbLocalUnavailable(): string | undefined {
