@@ -55,6 +55,14 @@ export interface LocalStackOptions {
    * delivers; on `$connect` a rejection is a 500).
    */
   beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void>;
+  /**
+   * Hook after `$connect` accepted a connection, before its handshake
+   * completes: its promise holds the connection in "connecting" (Management
+   * API calls to it answer 410 Gone, as on AWS until the handshake is done),
+   * its rejection drops the TCP connection. Tests use it to reproduce the
+   * window between `$connect` returning and the client's `open`.
+   */
+  beforeHandshake?: (event: WebSocketEvent) => void | Promise<void>;
   /** Region for ARNs and the SDK. Default process.env.AWS_REGION or us-east-1. */
   region?: string;
   /** `requestContext.domainName` override (must reach this server). */
@@ -210,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       authorizer,
       routeResponses: options.routeResponses ?? false,
       beforeInvoke: options.beforeInvoke,
+      beforeHandshake: options.beforeHandshake,
       functionNames: { $connect: 'protoo-connect', $disconnect: 'protoo-disconnect', $default: 'protoo-default' },
       logger,
     });

@@ -81,6 +81,14 @@ export interface GatewayOptions {
    * that arrives late or never.
    */
   beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void>;
+  /**
+   * Called after `$connect` accepted a connection and before the handshake
+   * completes (the 101 response); its promise delays the handshake. Until
+   * then the connection is still connecting: Management API calls to it
+   * answer 410, as on AWS. A rejection drops the TCP connection without a
+   * response (nothing is established, no `$disconnect`).
+   */
+  beforeHandshake?: (event: WebSocketEvent) => void | Promise<void>;
   functionNames: Record<RouteKey, string>;
   logger: Logger;
 }
@@ -220,8 +228,18 @@ export class WebSocketGateway {
       this.options.logger.info('$connect refused', { connectionId: facts.connectionId, statusCode });
       return fail(statusCode, typeof result?.body === 'string' ? result.body : '');
     }
+    if (this.options.beforeHandshake) {
+      try {
+        await this.options.beforeHandshake(event);
+      } catch (error) {
+        this.options.logger.info('handshake dropped by beforeHandshake', { connectionId: facts.connectionId, error: describe(error) });
+        this.registry.markClosed(connection);
+        socket.destroy();
+        return;
+      }
+    }
     if (clientGone || this.stopping) {
-      // The client gave up while $connect ran: nothing was established.
+      // The client gave up while $connect ran (or its handshake was held): nothing was established.
       this.registry.markClosed(connection);
       socket.destroy();
       return;

@@ -141,6 +141,57 @@ describe('@connections', () => {
     client.ws.close();
   });
 
+  it('beforeHandshake holds an accepted connection in "connecting" (posts answer 410, no open) until it resolves; a rejection drops it without $disconnect', async () => {
+    // The window between $connect returning 200 and the handshake completing: on AWS the
+    // runtime can already see the connection (it bound it in $connect), but posts answer Gone.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const waiting: string[] = [];
+    let dropNext = false;
+    const rec = recorder();
+    stack = await startLocalStack({
+      handlers: rec.handlers,
+      dynamodb: 'none',
+      beforeHandshake: async (event) => {
+        expect(event.requestContext.routeKey).toBe('$connect');
+        if (dropNext) throw new Error('dropped by the test');
+        waiting.push(event.requestContext.connectionId);
+        await held;
+      },
+    });
+    const api = managementClient(stack.managementEndpoint);
+    let opened = false;
+    const opening = connect(stack.url).then((c) => ((opened = true), c));
+    for (let i = 0; i < 100 && waiting.length === 0; i++) await sleep(20);
+    expect(waiting).toHaveLength(1);
+    const ConnectionId = waiting[0]!;
+    // $connect has returned: its event was recorded, the handshake is not done.
+    expect(rec.events.map((e) => e.requestContext.routeKey)).toEqual(['$connect']);
+    await sleep(200);
+    expect(opened).toBe(false);
+    expect(stack.connectionIds()).toEqual([]);
+    const early = await errorOf(api.send(new PostToConnectionCommand({ ConnectionId, Data: 'too early' })));
+    expect([early.name, early.$metadata?.httpStatusCode]).toEqual(['GoneException', 410]);
+
+    release();
+    const client = await opening;
+    expect(stack.connectionIds()).toEqual([ConnectionId]);
+    await api.send(new PostToConnectionCommand({ ConnectionId, Data: 'now' }));
+    expect(await client.next()).toBe('now');
+    expect(client.messages).toEqual(['now']); // the early post was not queued
+
+    dropNext = true;
+    const dropped = await connect(stack.url).catch((e) => e);
+    expect(dropped).toBeInstanceOf(Error);
+    client.ws.close(1000);
+    await rec.waitFor((e) => e.requestContext.routeKey === '$disconnect');
+    await sleep(100);
+    expect(rec.events.map((e) => e.requestContext.routeKey)).toEqual(['$connect', '$connect', '$disconnect']);
+    expect(rec.events[2]!.requestContext.connectionId).toBe(ConnectionId);
+    expect(stack.connectionIds()).toEqual([]);
+    api.destroy();
+  });
+
   it('DELETE closes the connection with 1000 and $disconnect follows', async () => {
     const rec = recorder();
     stack = await startLocalStack({ handlers: rec.handlers, dynamodb: 'none' });
