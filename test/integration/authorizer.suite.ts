@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
 import type { AuthorizerEvent, AuthorizerResult } from '../../local/types.js';
-import { createPeer, freshRoom, once, rejection, sleep, TestPeer } from './support/protoo.js';
+import { createPeer, freshRoom, handshakeStatus, once, rejection, sleep, TestPeer } from './support/protoo.js';
 import { useStack } from './support/stack.js';
 
 /** Allows `?room=R&peer=P` (not roomId/peerId), refuses `peer=intruder`. */
@@ -61,6 +61,33 @@ export function authorizerSuite(engine: () => RunningEngine): void {
       }
       expect(await watcher.peer.request('getPeers')).toEqual({ peers: [] });
       expect((await rejection(watcher.peer.request('peerNotify', { peerId: 'intruder', method: 'x' }))).code).toBe(404);
+    });
+
+    it('an authorizer context with an invalid roomId or peerId refuses the handshake with 400, never falling back to the query string', async () => {
+      const room = freshRoom('auth');
+      const watcher = await connectAs(room, 'w');
+      await watcher.peer.request('join');
+      // The query also names a perfectly valid roomId/peerId: the runtime must not use them.
+      const fallback = `roomId=${room}&peerId=bob`;
+      const refused: Array<[string, string]> = [
+        [room, 'auth0|mallory'],
+        [room, 'p'.repeat(65)],
+        [room, 'has space'],
+        ['auth0|room', 'bob'],
+        ['r'.repeat(65), 'bob'],
+      ];
+      for (const [authRoom, authPeer] of refused) {
+        const url = `${ctx().stack.url}?room=${encodeURIComponent(authRoom)}&peer=${encodeURIComponent(authPeer)}&${fallback}`;
+        expect(await handshakeStatus(url, 'protoo'), `${authRoom} / ${authPeer}`).toBe(400);
+      }
+      await sleep(200);
+      expect(await watcher.peer.request('getPeers')).toEqual({ peers: [] });
+      expect((await rejection(watcher.peer.request('peerNotify', { peerId: 'bob', method: 'x' }))).code).toBe(404);
+      expect(watcher.notifications).toEqual([]);
+      // The same query with valid authorizer ids connects (as the authorizer's identity, not the query's).
+      const alice = await connectAs(room, 'alice');
+      await alice.peer.request('join');
+      expect((await watcher.notification('newPeer')).data).toEqual({ id: 'alice', data: {} });
     });
 
     it('a late $disconnect of a replaced connection, carrying a valid identity, does not remove the new one', async () => {

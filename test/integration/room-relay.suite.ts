@@ -7,7 +7,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
-import { freshRoom, once, openPeer, rejection, sleep, type TestPeer } from './support/protoo.js';
+import {
+  barrier,
+  createPeer,
+  freshRoom,
+  gate,
+  handshakeStatus,
+  once,
+  openPeer,
+  rejection,
+  releaseAllGates,
+  sleep,
+  TestPeer,
+  within,
+} from './support/protoo.js';
 import { useStack } from './support/stack.js';
 
 export function roomRelaySuite(engine: () => RunningEngine): void {
@@ -22,7 +35,12 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
     afterEach(() => {
       for (const p of open.splice(0)) p.close();
       ctx().hooks.beforeInvoke = undefined;
+      ctx().hooks.beforeHandshake = undefined;
+      releaseAllGates();
     });
+    /** The query of a $connect event is this room's `peerId`. */
+    const isConnectOf = (event: { queryStringParameters?: Record<string, string> | null }, roomId: string, peerId: string) =>
+      event.queryStringParameters?.roomId === roomId && event.queryStringParameters?.peerId === peerId;
 
     describe('connecting', () => {
       it('accepts protoo-client on the stage URL and on the root URL', async () => {
@@ -35,16 +53,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
 
       it('refuses a client that does not offer the protoo subprotocol, and invalid ids with 400', async () => {
         const { url } = ctx().stack;
-        const status = (target: string, protocols?: string) =>
-          new Promise<number>((resolve, reject) => {
-            const ws = protocols ? new WebSocket(target, protocols) : new WebSocket(target);
-            ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
-            ws.on('open', () => {
-              ws.close();
-              reject(new Error('handshake unexpectedly accepted'));
-            });
-            ws.on('error', () => {});
-          });
+        const status = handshakeStatus;
         expect([400, 403]).toContain(await status(`${url}?roomId=r&peerId=p`));
         expect(await status(`${url}?roomId=r&peerId=bad%20id`, 'protoo')).toBe(400);
         expect(await status(`${url}?roomId=${'x'.repeat(65)}&peerId=p`, 'protoo')).toBe(400);
@@ -126,6 +135,38 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const error = await rejection(a.peer.request('peerRequest', { peerId: 'b', method: 'offer', data: {} }));
         expect(error.code).toBe(500);
         expect(error.message).toMatch(/BOOM!!!/);
+      });
+
+      type Accept = (data?: unknown) => void;
+      type Reject = (...args: unknown[]) => void;
+      // What protoo-client 4 sends for each accept()/reject() call (see its Peer._handleRequest):
+      // none of these may be dropped, or the caller waits out its ~22 s timeout.
+      const answers: Array<[string, (accept: Accept, reject: Reject) => void, { data: unknown } | { code: number; reason: string }]> = [
+        ['reject()', (_a, reject) => reject(), { code: 500, reason: 'request rejected' }],
+        ["reject('busy')", (_a, reject) => reject('busy'), { code: 500, reason: 'busy' }],
+        ["reject('E_BUSY', 'server busy')", (_a, reject) => reject('E_BUSY', 'server busy'), { code: 500, reason: 'server busy' }],
+        ["reject(new Error('x'))", (_a, reject) => reject(new Error('x')), { code: 500, reason: 'x' }],
+        ["accept('str')", (accept) => accept('str'), { data: 'str' }],
+        ['accept([1, 2])', (accept) => accept([1, 2]), { data: [1, 2] }],
+        ['accept(42)', (accept) => accept(42), { data: 42 }],
+        ['accept()', (accept) => accept(), { data: {} }],
+      ];
+      it.each(answers)('the target answering %s reaches the caller promptly, as sent', async (_name, answer, expected) => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        b.onRequest = (_r, accept, reject) => answer(accept, reject as Reject);
+        const started = Date.now();
+        const outcome = await within(
+          a.peer.request('peerRequest', { peerId: 'b', method: 'x' }).then(
+            (data) => ({ data }),
+            (error) => ({ code: error.code, reason: error.message }),
+          ),
+          5000,
+        );
+        expect(outcome).toEqual(expected);
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect(b.requests).toHaveLength(1);
       });
 
       it('data defaults to {} and the request goes both ways', async () => {
@@ -248,6 +289,29 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect((await rejection(a.peer.request('peerNotify', { peerId: 9, method: 'x' }))).code).toBe(400);
         expect((await rejection(a.peer.request('peerNotify', { method: 'x', data: 'str' }))).code).toBe(400);
         expect((await rejection(a.peer.request('noSuchMethod', {}))).code).toBe(404);
+      });
+
+      it("peerNotify may not forge the server's own notifications: newPeer, peerClosed and peerReplaced are 400 and reach nobody", async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const victim = await peer(room, 'victim');
+        await victim.peer.request('join');
+        await a.peer.request('join');
+        await victim.notification('newPeer', (n) => n.data.id === 'a');
+        const before = victim.notifications.length;
+        for (const method of ['newPeer', 'peerClosed', 'peerReplaced']) {
+          const targeted = await rejection(a.peer.request('peerNotify', { peerId: 'victim', method, data: { peerId: 'victim', id: 'ghost' } }));
+          expect(targeted.code, `targeted ${method}`).toBe(400);
+          const broadcast = await rejection(a.peer.request('peerNotify', { method, data: { peerId: 'victim', id: 'ghost' } }));
+          expect(broadcast.code, `broadcast ${method}`).toBe(400);
+        }
+        await sleep(300);
+        expect(victim.notifications.slice(before)).toEqual([]);
+        expect(victim.peer.connected).toBe(true);
+        // The same channel still carries an ordinary notification (so the silence above means something).
+        expect(await a.peer.request('peerNotify', { peerId: 'victim', method: 'chat', data: { t: 1 } })).toEqual({ delivered: 1 });
+        expect((await victim.notification('chat')).data).toEqual({ from: 'a', data: { t: 1 } });
+        expect(await a.peer.request('getPeers')).toEqual({ peers: [{ id: 'victim', data: {} }] });
       });
 
       it('a relayed payload that would exceed 128 KB is answered with 413, not lost silently', async () => {
@@ -405,6 +469,126 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         // Exactly one peerClosed for 'a' (the replacement), none from the late $disconnect.
         expect(watcher.notifications.filter((n) => n.method === 'peerClosed')).toHaveLength(1);
         expect(await replacement.peer.request('getPeers')).toEqual({ peers: [{ id: 'w', data: {} }] });
+      });
+    });
+
+    describe('between $connect and the handshake (API Gateway answers 410 to posts there)', () => {
+      it('a peer still inside its $connect: a post to it is "not delivered" ({delivered: 0}), the peer is kept, and once open it joins and works', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        await a.peer.request('join');
+        const held = gate();
+        ctx().hooks.beforeHandshake = (event) => (isConnectOf(event, room, 'b') ? held.wait() : undefined);
+        const opening = openPeer(ctx().stack.url, room, 'b');
+        await held.reached; // b's $connect has returned (b is bound); its handshake is not complete
+
+        expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'hi' })).toEqual({ delivered: 0 });
+        // Nor can a relayed request reach it: the caller gets an error now, not protoo-client's timeout.
+        const early = await rejection(within(a.peer.request('peerRequest', { peerId: 'b', method: 'q' }), 5000));
+        expect(typeof early.code).toBe('number');
+        expect(early.code).toBeGreaterThanOrEqual(400);
+
+        held.release();
+        const b = await opening;
+        open.push(b);
+        expect(await b.peer.request('join', { data: { n: 'b' } })).toEqual({ peers: [{ id: 'a', data: {} }] });
+        expect((await a.notification('newPeer', (n) => n.data.id === 'b')).data).toEqual({ id: 'b', data: { n: 'b' } });
+        b.onRequest = (_r, accept) => accept({ hello: 'from b' });
+        expect(await a.peer.request('peerRequest', { peerId: 'b', method: 'q' })).toEqual({ hello: 'from b' });
+        expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'hi' })).toEqual({ delivered: 1 });
+        expect((await b.notification('hi')).data).toEqual({ from: 'a', data: {} });
+        // Nothing posted while it was connecting arrived later, and nobody was told it closed.
+        expect(b.notifications.map((n) => n.method)).toEqual(['hi']);
+        expect(b.requests.map((r) => r.method)).toEqual(['q']);
+        expect(a.notifications.filter((n) => n.method === 'peerClosed')).toEqual([]);
+        expect(b.peer.connected).toBe(true);
+      });
+
+      it('a connection replaced while still inside its $connect gets 403 at its first request and is closed; protoo-client reconnects and ends as the one working peer', async () => {
+        const room = freshRoom();
+        const watcher = await peer(room, 'w');
+        await watcher.peer.request('join');
+        // Hold the handshake of the first connection for p only.
+        const held = gate();
+        let connectsOfP = 0;
+        ctx().hooks.beforeHandshake = (event) => (isConnectOf(event, room, 'p') && connectsOfP++ === 0 ? held.wait() : undefined);
+        const first = new TestPeer(createPeer(`${ctx().stack.url}?roomId=${room}&peerId=p`), 'p');
+        open.push(first);
+        await held.reached;
+
+        // A second connection for p completes first: it replaces the first, which cannot be closed yet (410).
+        const second = await peer(room, 'p');
+        second.peer.on('disconnected', () => second.close()); // an app stops when replaced
+        const secondClosed = once(second.peer, 'close');
+        expect(await second.peer.request('join', { data: { v: 'second' } })).toEqual({ peers: [{ id: 'w', data: {} }] });
+        await watcher.notification('newPeer', (n) => n.data.data?.v === 'second');
+
+        held.release();
+        await once(first.peer, 'open');
+        const disconnected = once(first.peer, 'disconnected', 5000);
+        const reopened = once(first.peer, 'open', 10_000);
+        const unknown = await rejection(within(first.peer.request('join', { data: { v: 'first' } }), 5000));
+        expect(unknown.code).toBe(403);
+        await disconnected; // closed by the server, not left open with an identity nobody knows
+        await reopened; // protoo-client reconnected by itself, with a fresh $connect that binds p again
+        expect(await first.peer.request('join', { data: { v: 'first' } })).toEqual({ peers: [{ id: 'w', data: {} }] });
+        await secondClosed;
+
+        expect(await watcher.peer.request('getPeers')).toEqual({ peers: [{ id: 'p', data: { v: 'first' } }] });
+        first.onRequest = (_r, accept) => accept({ me: 'first' });
+        expect(await watcher.peer.request('peerRequest', { peerId: 'p', method: 'who' })).toEqual({ me: 'first' });
+        expect(second.requests).toEqual([]);
+      });
+
+      it('two connections with one peerId racing their $connects: exactly one working peer, the other connection is closed', async () => {
+        const room = freshRoom();
+        const watcher = await peer(room, 'w');
+        await watcher.peer.request('join');
+        // Both $connects run at the same moment, and both return before either handshake completes.
+        const connects = barrier(2);
+        const handshakes = barrier(2);
+        ctx().hooks.beforeInvoke = (route, event) => (route === '$connect' && isConnectOf(event, room, 'p') ? connects.arrive() : undefined);
+        ctx().hooks.beforeHandshake = (event) => (isConnectOf(event, room, 'p') ? handshakes.arrive() : undefined);
+        const url = `${ctx().stack.url}?roomId=${room}&peerId=p`;
+        const sockets = [0, 1].map(() => {
+          const ws = new WebSocket(url, 'protoo');
+          const state = { ws, opened: false, closed: false, responses: [] as any[], notifications: [] as any[] };
+          ws.on('open', () => (state.opened = true));
+          ws.on('close', () => (state.closed = true));
+          ws.on('error', () => {});
+          ws.on('message', (data) => {
+            const message = JSON.parse(data.toString());
+            (message.response ? state.responses : state.notifications).push(message);
+          });
+          return state;
+        });
+        const settle = async (done: () => boolean, what: string) => {
+          for (let i = 0; i < 100 && !done(); i++) await sleep(50);
+          if (!done()) throw new Error(`timed out: ${what}`);
+        };
+        await settle(() => sockets.every((s) => s.opened || s.closed), 'both handshakes to finish');
+        ctx().hooks.beforeInvoke = undefined;
+        ctx().hooks.beforeHandshake = undefined;
+
+        // What every protoo app does once open: join.
+        for (const s of sockets) if (s.opened && !s.closed) s.ws.send(JSON.stringify({ request: true, id: 1, method: 'join', data: { data: {} } }));
+        await settle(() => sockets.every((s) => s.closed || s.responses.length > 0), 'an answer or a close on each connection');
+        await sleep(300);
+
+        const working = sockets.filter((s) => !s.closed);
+        expect(working).toHaveLength(1);
+        const winner = working[0]!;
+        const loser = sockets.find((s) => s !== winner)!;
+        expect(winner.responses).toEqual([{ response: true, id: 1, ok: true, data: { peers: [{ id: 'w', data: {} }] } }]);
+        // The loser never joined: refused at the handshake, closed when replaced, or told 403 and closed.
+        for (const response of loser.responses) expect(response).toMatchObject({ id: 1, ok: false, errorCode: 403 });
+        expect(loser.closed).toBe(true);
+
+        expect(await watcher.peer.request('getPeers')).toEqual({ peers: [{ id: 'p', data: {} }] });
+        expect(await watcher.peer.request('peerNotify', { peerId: 'p', method: 'ping' })).toEqual({ delivered: 1 });
+        await settle(() => winner.notifications.some((n) => n.method === 'ping'), 'the ping at the winner');
+        expect(loser.notifications.some((n) => n.method === 'ping')).toBe(false);
+        winner.ws.close();
       });
     });
 

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
 
 const require = createRequire(import.meta.url);
 const protooClient = require('protoo-client') as {
@@ -152,3 +153,76 @@ export function freshRoom(prefix = 'room'): string {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Rejects with `what` timed out if `promise` takes longer than `ms` (keeps a broken case from waiting out protoo-client's ~22 s). */
+export function within<T>(promise: Promise<T>, ms: number, what = 'answer'): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`no ${what} within ${ms} ms`), { unexpected: true })), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+const openGates = new Set<() => void>();
+
+/**
+ * Holds whoever calls `wait()` until `release()`; `reached` resolves at the
+ * first `wait()`. `releaseAllGates()` (in afterEach) frees what a failed
+ * test left held.
+ */
+export function gate(): { wait(): Promise<void>; reached: Promise<void>; release(): void } {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let reach!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  openGates.add(release);
+  return {
+    wait: () => {
+      reach();
+      return released;
+    },
+    reached,
+    release: () => {
+      openGates.delete(release);
+      release();
+    },
+  };
+}
+
+/** `arrive()` resolves once `count` callers have arrived. */
+export function barrier(count: number): { arrive(): Promise<void> } {
+  const g = gate();
+  let arrived = 0;
+  return {
+    arrive: () => {
+      if (++arrived >= count) g.release();
+      return g.wait();
+    },
+  };
+}
+
+export function releaseAllGates(): void {
+  for (const release of openGates) release();
+  openGates.clear();
+}
+
+/** The HTTP status of a refused WebSocket handshake (rejects if it is accepted). */
+export function handshakeStatus(url: string, protocols?: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('handshake unexpectedly accepted'));
+    });
+    ws.on('error', () => {});
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * Starting the local stack for a describe block, against a shared engine,
- * with a hook the tests can set to reproduce AWS timing (a late
- * $disconnect) — the emulator itself is real, nothing is mocked.
+ * with hooks the tests can set to reproduce AWS timing (a late
+ * $disconnect, a handshake that completes well after $connect returned) —
+ * the emulator itself is real, nothing is mocked.
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningEngine } from '../../../local/dynamodb-engines.js';
@@ -11,12 +12,16 @@ import type { RouteKey, WebSocketEvent } from '../../../local/types.js';
 export interface StackHandle {
   stack: LocalStack;
   /** Set per test; reset after each describe's tests by the test itself. */
-  hooks: { beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void> };
+  hooks: {
+    beforeInvoke?: (route: RouteKey, event: WebSocketEvent) => void | Promise<void>;
+    /** Holds a connection between its `$connect` returning and its handshake (posts to it answer 410 meanwhile). */
+    beforeHandshake?: (event: WebSocketEvent) => void | Promise<void>;
+  };
 }
 
 let tables = 0;
 
-export function useStack(engine: () => RunningEngine, options: Omit<LocalStackOptions, 'dynamodb' | 'beforeInvoke'> = {}): () => StackHandle {
+export function useStack(engine: () => RunningEngine, options: Omit<LocalStackOptions, 'dynamodb' | 'beforeInvoke' | 'beforeHandshake'> = {}): () => StackHandle {
   let handle: StackHandle | undefined;
   beforeAll(async () => {
     const hooks: StackHandle['hooks'] = {};
@@ -28,6 +33,7 @@ export function useStack(engine: () => RunningEngine, options: Omit<LocalStackOp
       ...options,
       dynamodb: { endpoint: engine().endpoint! },
       beforeInvoke: (route, event) => hooks.beforeInvoke?.(route, event),
+      beforeHandshake: (event) => hooks.beforeHandshake?.(event),
     });
     handle = { stack, hooks };
   });
