@@ -252,6 +252,28 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect(typeof error.code).toBe('number');
         expect(error.code).toBeGreaterThanOrEqual(400);
       });
+      it('the target vanishing without a $disconnect: the pending request fails once a post to the target meets Gone', async () => {
+        const room = freshRoom();
+        const a = await peer(room, 'a');
+        const b = await peer(room, 'b');
+        const c = await peer(room, 'c');
+        b.onRequest = () => {}; // never answers
+        let settled = false;
+        const pending = rejection(a.peer.request('peerRequest', { peerId: 'b', method: 'offer' })).finally(() => (settled = true));
+        await b.request('offer');
+        ctx().hooks.beforeInvoke = (route) => {
+          if (route === '$disconnect') throw new Error('dropped by the test, as AWS may');
+        };
+        b.close();
+        await sleep(500);
+        // Nothing has noticed yet: no answer can come (only protoo-client's ~22 s timeout would).
+        expect(settled).toBe(false);
+        // The next post to b (anyone's) meets 410 Gone: b is gone, its pending request fails.
+        expect(await c.peer.request('peerNotify', { peerId: 'b', method: 'anyone?' })).toEqual({ delivered: 0 });
+        const error = await within(pending, 5000);
+        expect(error.message).not.toBe('request timeout');
+        expect(error.code).toBeGreaterThanOrEqual(400);
+      });
     });
 
     describe('peerNotify', () => {
