@@ -16,9 +16,18 @@ export const PEER_CONNECTING_RESPONSE: AppResponse = { ok: false, errorCode: 410
 /**
  * API Gateway answers Gone to posts until a connection's handshake
  * completes, and $connect may take up to its 29 s integration timeout: a
- * binding younger than this is connecting, not dead.
+ * binding younger than this may still be connecting, not dead — unless
+ * something proves it was open: its data was written since (the relay
+ * writes it on join, which only an open connection can send) or a request
+ * was delivered to it and awaits its answer.
  */
 export const CONNECTING_GRACE_MS = 30_000;
+
+async function mayStillBeConnecting(services: RuntimeServices, record: PeerRecord, undeliveredRequestId?: number): Promise<boolean> {
+  if (record.version !== 0 || services.now() - record.boundAt >= CONNECTING_GRACE_MS) return false;
+  const pending = await services.store.listPendingRequests(record.roomId, record.connectionId);
+  return pending.every((request) => request.requestId === undeliveredRequestId);
+}
 
 /**
  * A connection ended ($disconnect, Gone, or closed by the app). Removes
@@ -61,9 +70,15 @@ export async function retireReplacedPeer(services: RuntimeServices, old: PeerRec
  * enough to be a connection still inside $connect. Resolves true when the
  * peer was treated as gone.
  */
-export async function endGonePeer(services: RuntimeServices, identity: ConnectionIdentity, known?: PeerRecord): Promise<boolean> {
+export async function endGonePeer(
+  services: RuntimeServices,
+  identity: ConnectionIdentity,
+  known?: PeerRecord,
+  /** The request whose post just met Gone: it proves nothing. */
+  undeliveredRequestId?: number,
+): Promise<boolean> {
   const record = known?.connectionId === identity.connectionId ? known : await services.store.getPeer(identity.roomId, identity.peerId);
-  if (record?.connectionId === identity.connectionId && services.now() - record.boundAt < CONNECTING_GRACE_MS) {
+  if (record?.connectionId === identity.connectionId && (await mayStillBeConnecting(services, record, undeliveredRequestId))) {
     services.log.info('Gone from a connection still connecting; kept', { ...identity });
     return false;
   }

@@ -54,7 +54,7 @@ export class RuntimePeer implements Peer {
     }
     // Gone: ending the peer fails its pending requests, this one included;
     // a peer still connecting is kept, and only this request fails.
-    if (result === 'gone' && !(await endGonePeer(this.services, this.identity, this.record))) {
+    if (result === 'gone' && !(await endGonePeer(this.services, this.identity, this.record, requestId))) {
       await failPendingRequest(this.services, this.identity, requestId, PEER_CONNECTING_RESPONSE);
     }
     return requestId;

@@ -290,6 +290,26 @@ describe('room relay: a peer still inside its $connect', () => {
     expect(h.inputs(DeleteCommand).filter((input) => input.Key.sk === 'PEER#erin')).toEqual([]);
   });
 
+  it('treats a young peer that already joined (so its handshake completed) as gone', async () => {
+    const h = roomHarness();
+    h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'erin', connectionId: 'c-erin', data: joined(), version: 1, boundAt: Date.parse('2026-11-29T12:00:00Z') - 2_000 },
+    ]);
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-erin' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
+    await send(h, 'c-alice', request(42, 'peerNotify', { peerId: 'erin', method: 'chat' }));
+    expect(h.inputs(DeleteCommand).filter((input) => input.Key.sk === 'PEER#erin')).toHaveLength(1);
+  });
+
+  it('treats a young peer that was already sent a request (so it was open) as gone', async () => {
+    const h = connectingHarness();
+    h.dynamo
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-erin#' } })
+      .resolves({ Items: [{ ...pendingRequestKey('room1', 'c-erin', 77), roomId: 'room1', targetConnectionId: 'c-erin', requestId: 77, method: 'offer', context: {} }] });
+    await send(h, 'c-alice', request(43, 'peerNotify', { peerId: 'erin', method: 'chat' }));
+    expect(h.inputs(DeleteCommand).filter((input) => input.Key.sk === 'PEER#erin')).toHaveLength(1);
+  });
+
   it('fails a request to it at once with 410, keeping the peer', async () => {
     const h = connectingHarness();
     h.dynamo.on(DeleteCommand).callsFake((input) => ({ Attributes: h.inputs(PutCommand).find((put) => put.Item.sk === input.Key.sk)?.Item }));
