@@ -61,8 +61,10 @@ export class RuntimePeer implements Peer {
   }
 
   async close(): Promise<void> {
-    await this.services.sender.close(this.connectionId);
+    // End the peer first: closing makes API Gateway send $disconnect, which
+    // must find the peer already gone rather than race to end it as 'disconnected'.
     await endPeer(this.services, this.identity, 'closed');
+    await this.services.sender.close(this.connectionId);
   }
 
   /** Ids are random (as protoo-client's); on the rare collision, draw another. */

@@ -1,4 +1,4 @@
-import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../lambda/app/types.js';
@@ -69,6 +69,27 @@ describe('$disconnect', () => {
     h.dynamo.on(DeleteCommand, { Key: peerKey('r', 'p') }).resolves({ Attributes: { roomId: 'r', peerId: 'p', connectionId: 'c1', data: { x: 1 }, version: 3 } });
     await h.handlers.disconnect(disconnectEvent('c1'));
     expect(events).toEqual([{ peerId: 'p', roomId: 'r', connectionId: 'c1', data: { x: 1 }, reason: 'disconnected', wasEnrolled: false }]);
+  });
+});
+
+describe('peer.close()', () => {
+  it('ends the peer before closing its connection, so the $disconnect that follows finds nothing to end', async () => {
+    const events: string[] = [];
+    const h = createHarness({
+      async onRequest(_request, { peer, accept }) {
+        await accept();
+        await peer.close();
+      },
+      onPeerClosed: ({ reason }) => void events.push(`onPeerClosed:${reason}`),
+    });
+    h.givenConnection('c1', 'r', 'p');
+    h.dynamo.on(DeleteCommand, { Key: peerKey('r', 'p') }).callsFake(() => {
+      events.push('unbind');
+      return { Attributes: { roomId: 'r', peerId: 'p', connectionId: 'c1', data: {}, version: 0 } };
+    });
+    h.api.on(DeleteConnectionCommand).callsFake(() => void events.push('DeleteConnection'));
+    await h.handlers.message(messageEvent('c1', { request: true, id: 1, method: 'bye' }));
+    expect(events).toEqual(['unbind', 'onPeerClosed:closed', 'DeleteConnection']);
   });
 });
 
