@@ -12,7 +12,7 @@
  * Whatever the engine, `ensureTable` creates the runtime's table from
  * `createTableInput` (the same schema CDK deploys) unless it exists.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +27,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput } from '../lambda/store/table-schema.js';
+import { findJava } from './java.js';
+
+export { findJava };
 
 export type EngineSpec =
   | { kind: 'dynalite' }
@@ -99,21 +102,6 @@ export function dynamoDbLocalDir(): string {
     throw new Error(`DynamoDBLocal.jar not found under ${lib}`);
   }
   return join(lib, dir);
-}
-
-/**
- * The Java to run DynamoDB Local with, or a reason why there is none
- * (DynamoDB Local 2.x+ needs Java 17 or later).
- */
-export function findJava(java = process.env.JAVA ?? 'java'): { java: string } | { missing: string } {
-  const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    return { missing: `'${java}' could not be run (${probe.error?.message ?? `exit ${probe.status}`})` };
-  }
-  const match = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr + probe.stdout);
-  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : NaN;
-  if (!(major >= 17)) return { missing: `'${java}' is Java ${match ? major : '?'}; DynamoDB Local needs Java 17+` };
-  return { java };
 }
 
 async function waitUntilServing(endpoint: string, aws: AwsSettings, child: ChildProcess, output: () => string) {
