@@ -30,14 +30,20 @@ async function mayStillBeConnecting(services: RuntimeServices, record: PeerRecor
 }
 
 /**
- * A connection ended ($disconnect, Gone, or closed by the app). Removes
- * its peer only if this connection still owns it — a late $disconnect of
- * a replaced connection leaves the new binding alone — fails the requests
- * pending on it, and tells the app once, whoever gets here first.
+ * A connection ended ($disconnect, Gone, closed by the app, or replaced).
+ * Removes its peer only if this connection still owns it — a late
+ * $disconnect of a replaced connection leaves the new binding alone —
+ * fails the requests pending on it, and tells the app once, whoever gets
+ * here first. A replacement passes the binding its Put already overwrote.
  */
-export async function endPeer(services: RuntimeServices, identity: ConnectionIdentity, reason: PeerClosedReason): Promise<void> {
+export async function endPeer(
+  services: RuntimeServices,
+  identity: ConnectionIdentity,
+  reason: PeerClosedReason,
+  overwritten?: PeerRecord,
+): Promise<void> {
   services.identities.delete(identity.connectionId);
-  const removed = await services.store.unbindPeer(identity);
+  const removed = overwritten ?? (await services.store.unbindPeer(identity));
   const roster = await services.store.leaveRoster(identity);
   await services.store.deleteConnection(identity.connectionId);
   await failPendingRequests(services, identity, removed);
@@ -54,15 +60,10 @@ export async function endPeer(services: RuntimeServices, identity: ConnectionIde
  * protoo-client would reconnect; `peerReplaced` lets the app stop it).
  */
 export async function retireReplacedPeer(services: RuntimeServices, old: PeerRecord): Promise<void> {
-  const identity = identityOf(old);
-  services.identities.delete(identity.connectionId);
-  await services.sender.post(identity.connectionId, createNotification('peerReplaced', { peerId: old.peerId }));
+  await services.sender.post(old.connectionId, createNotification('peerReplaced', { peerId: old.peerId }));
   // Close even when the post found it Gone: it may still be inside its own $connect.
-  await services.sender.close(identity.connectionId);
-  const roster = await services.store.leaveRoster(identity);
-  await services.store.deleteConnection(identity.connectionId);
-  await failPendingRequests(services, identity, old);
-  await announcePeerClosed(services, old, 'replaced', roster);
+  await services.sender.close(old.connectionId);
+  await endPeer(services, identityOf(old), 'replaced', old);
 }
 
 /**
