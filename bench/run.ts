@@ -6,7 +6,7 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,7 +86,6 @@ async function main() {
   await measure('peerRequest (origin → target)', ROUNDS, async () => {
     await handlers.message(send(0, { request: true, id: 5, method: 'peerRequest', data: { peerId: 'p1', method: 'offer' } }));
   });
-  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
   const pending = await DynamoDBDocumentClient.from(raw).send(
     new QueryCommand({ TableName: 'bench', KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': 'ROOM#bench', ':p': 'REQ#c1#' } }),
   );
