@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { RunningEngine } from '../../../local/dynamodb-engines.js';
 import { authorizerSuite } from '../authorizer.suite.js';
+import { hostileInputSuite } from '../hostile-input.suite.js';
 import { protooSemanticsSuite } from '../protoo-semantics.suite.js';
+import { roomRacesSuite } from '../room-races.suite.js';
 import { roomRelaySuite } from '../room-relay.suite.js';
 import { startTestEngine, type EngineName } from './engines.js';
 
@@ -20,5 +22,7 @@ export function integrationSuitesOn(engineName: EngineName, title: string, extra
     roomRelaySuite(current);
     protooSemanticsSuite(current);
     authorizerSuite(current);
+    hostileInputSuite(current);
+    roomRacesSuite(current);
   });
 }
