@@ -3,6 +3,7 @@ import {
   PostToConnectionCommand,
   type ApiGatewayManagementApiClient,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeliveryFailedError, isDeliveryFailure } from './delivery-failed.js';
 import { isGoneError } from './is-gone.js';
 import { MAX_MESSAGE_BYTES, PayloadTooLargeError, byteLength } from './payload-limit.js';
 
@@ -10,14 +11,19 @@ export type DeliveryResult = 'sent' | 'gone';
 
 /**
  * Posts protoo messages to connections and closes connections, through
- * the Management API of the API that invoked this handler.
+ * the Management API of the API that invoked this handler. Every call is
+ * bounded in time by the client (see management-client.ts).
  */
 export class ConnectionSender {
   private readonly encoder = new TextEncoder();
 
   constructor(private readonly client: ApiGatewayManagementApiClient) {}
 
-  /** 'gone' means the connection is dead; anything else unexpected throws. */
+  /**
+   * 'gone' means the connection is dead. A post that timed out or kept
+   * failing throws DeliveryFailedError (not delivered, not gone); anything
+   * else unexpected (a bug: IAM, a malformed call) throws as it is.
+   */
   async post(connectionId: string, message: object): Promise<DeliveryResult> {
     const payload = JSON.stringify(message);
     const bytes = byteLength(payload);
@@ -27,16 +33,19 @@ export class ConnectionSender {
       return 'sent';
     } catch (error) {
       if (isGoneError(error)) return 'gone';
+      if (isDeliveryFailure(error)) throw new DeliveryFailedError(connectionId, error, 'post');
       throw error;
     }
   }
 
-  /** Closing a connection that is already gone is not an error. */
+  /** Closing a connection that is already gone is not an error; one that cannot be reached throws DeliveryFailedError. */
   async close(connectionId: string): Promise<void> {
     try {
       await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
     } catch (error) {
-      if (!isGoneError(error)) throw error;
+      if (isGoneError(error)) return;
+      if (isDeliveryFailure(error)) throw new DeliveryFailedError(connectionId, error, 'close');
+      throw error;
     }
   }
 }

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
 import { PayloadTooLargeError } from '../../lambda/delivery/payload-limit.js';
+import { DeliveryFailedError, isDeliveryFailure } from '../../lambda/delivery/delivery-failed.js';
 import { settleWithConcurrency } from '../../lambda/delivery/bounded-map.js';
 import { isGoneError } from '../../lambda/delivery/is-gone.js';
 import { managementEndpoint } from '../../lambda/delivery/management-endpoint.js';
@@ -82,6 +83,30 @@ describe('ConnectionSender', () => {
     await expect(s.post('c', {})).rejects.toThrow('nope');
   });
 
+  it('throws DeliveryFailedError (not gone) for what is left of a timeout, a network error, a 5xx or a 429', async () => {
+    const { api, sender: s } = sender();
+    const timeout = Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    api.on(PostToConnectionCommand, { ConnectionId: 'slow' }).rejects(timeout);
+    api.on(PostToConnectionCommand, { ConnectionId: 'full' }).rejects(Object.assign(new Error('full'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } }));
+    api.on(PostToConnectionCommand, { ConnectionId: 'reset' }).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    api.on(PostToConnectionCommand, { ConnectionId: 'broken' }).rejects(Object.assign(new Error('oops'), { $metadata: { httpStatusCode: 502 } }));
+    for (const id of ['slow', 'full', 'reset', 'broken']) {
+      const failure = await s.post(id, {}).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DeliveryFailedError);
+      expect((failure as DeliveryFailedError).connectionId).toBe(id);
+    }
+    expect(((await s.post('slow', {}).catch((e: unknown) => e)) as DeliveryFailedError).cause).toBe(timeout);
+  });
+
+  it('tells delivery failures from bugs', () => {
+    expect(isDeliveryFailure({ name: 'TimeoutError' })).toBe(true);
+    expect(isDeliveryFailure({ name: 'X', $metadata: { httpStatusCode: 503 } })).toBe(true);
+    expect(isDeliveryFailure({ name: 'ForbiddenException', $metadata: { httpStatusCode: 403 } })).toBe(false);
+    expect(isDeliveryFailure({ name: 'GoneException', $metadata: { httpStatusCode: 410 } })).toBe(false);
+    expect(isDeliveryFailure(new TypeError('x is not a function'))).toBe(false);
+    expect(isDeliveryFailure(null)).toBe(false);
+  });
+
   it('refuses a message over 128 KB before calling AWS', async () => {
     const { api, sender: s } = sender();
     await expect(s.post('c', { blob: 'x'.repeat(128 * 1024) })).rejects.toBeInstanceOf(PayloadTooLargeError);
@@ -94,5 +119,7 @@ describe('ConnectionSender', () => {
     api.on(DeleteConnectionCommand, { ConnectionId: 'forbidden' }).rejects(new Error('denied'));
     await expect(s.close('dead')).resolves.toBeUndefined();
     await expect(s.close('forbidden')).rejects.toThrow('denied');
+    api.on(DeleteConnectionCommand, { ConnectionId: 'slow' }).rejects(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
+    await expect(s.close('slow')).rejects.toBeInstanceOf(DeliveryFailedError);
   });
 });
