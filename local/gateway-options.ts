@@ -1,5 +1,6 @@
 /** Configuration of the emulated WebSocket API, shared by the gateway's parts. */
 import type { AuthorizerConfig } from './authorizer.js';
+import type { Backpressure } from './gateway-quotas.js';
 import type { Logger } from './logger.js';
 import type { RouteKey, WebSocketEvent, WebSocketHandlers } from './types.js';
 
@@ -37,6 +38,11 @@ export interface GatewayOptions {
    * response (nothing is established, no `$disconnect`).
    */
   beforeHandshake?: (event: WebSocketEvent) => void | Promise<void>;
+  /**
+   * What a Management API POST to a client that does not read meets (see
+   * gateway-quotas.ts, BACKPRESSURE). Default: 1 MiB, then 429.
+   */
+  backpressure?: Partial<Backpressure>;
   functionNames: Record<RouteKey, string>;
   logger: Logger;
 }

@@ -22,6 +22,48 @@ export const LIMITS = {
   integrationTimeoutMs: 29_000,
 } as const;
 
+/**
+ * A client that does not read its socket. Documented by AWS: PostToConnection
+ * answers 429 LimitExceededException when "the WebSocket client side buffer
+ * is full" (Management API reference). Not documented: the buffer's size, and
+ * whether API Gateway ever closes such a connection. Chosen here: a POST is
+ * queued at once (never waits for the socket to drain) while the bytes the
+ * gateway still holds for the client stay within `maxBufferedBytes`; past
+ * that, `onOverflow` decides — 'reject': 429 and the connection stays open
+ * (the documented answer; the default), 'close': the connection is dropped
+ * (`$disconnect` 1006) and the POST, like every later one, answers 410.
+ * The bytes the operating system buffers (a few MB on loopback) come on top.
+ */
+export interface Backpressure {
+  maxBufferedBytes: number;
+  onOverflow: 'reject' | 'close';
+}
+
+export const BACKPRESSURE: Backpressure = { maxBufferedBytes: 1024 * 1024, onOverflow: 'reject' };
+
+/** The cause `$disconnect` reports for a connection dropped by `onOverflow: 'close'`. */
+export const SLOW_CLIENT_CLOSE: CloseCause = { statusCode: 1006, reason: 'Connection was closed abnormally' };
+
+/** The backpressure settings, checked: one message must always fit. */
+export function resolveBackpressure(
+  options: Partial<Backpressure> | undefined,
+  maxMessageBytes: number,
+): Backpressure {
+  const resolved = { ...BACKPRESSURE, ...options };
+  if (!Number.isFinite(resolved.maxBufferedBytes) || resolved.maxBufferedBytes < maxMessageBytes) {
+    throw new Error(`backpressure.maxBufferedBytes must be at least one message (${maxMessageBytes} bytes), got ${resolved.maxBufferedBytes}`);
+  }
+  if (resolved.onOverflow !== 'reject' && resolved.onOverflow !== 'close') {
+    throw new Error(`backpressure.onOverflow must be 'reject' or 'close', got ${String(resolved.onOverflow)}`);
+  }
+  return resolved;
+}
+
+/** Whether `bytes` more would take the client's pending output over the bound. */
+export function wouldOverflow(connection: Connection, bytes: number, backpressure: Backpressure): boolean {
+  return (connection.socket?.bufferedAmount ?? 0) + bytes > backpressure.maxBufferedBytes;
+}
+
 /** Gateway-initiated close of the connection a quota belongs to. */
 export type CloseForQuota = (cause: CloseCause) => void;
 

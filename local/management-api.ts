@@ -3,8 +3,10 @@
  * same port as the WebSocket endpoint, at the path the runtime derives from
  * the event: `http://{domainName}/{stage}/@connections/{connectionId}`.
  *
- * - POST: the raw body is sent to the client (≤ 128 KB, else 413
- *   PayloadTooLargeException); 200 with an empty body.
+ * - POST: the raw body is queued for the client (≤ 128 KB, else 413
+ *   PayloadTooLargeException); 200 with an empty body, at once. A client
+ *   that does not read gets 429 LimitExceededException once its buffer is
+ *   full, or is dropped and answers 410 (gateway backpressure option).
  * - GET: 200 `{connectedAt, identity: {sourceIp, userAgent?}, lastActiveAt}`.
  * - DELETE: closes the connection with 1000; 204.
  * - An id that is unknown, closed, closing or still in `$connect`: 410 with
@@ -23,7 +25,7 @@ export interface ManagementApiOptions {
   logger: Logger;
 }
 
-type ErrorType = 'GoneException' | 'ForbiddenException' | 'PayloadTooLargeException' | 'BadRequestException';
+type ErrorType = 'GoneException' | 'ForbiddenException' | 'PayloadTooLargeException' | 'BadRequestException' | 'LimitExceededException';
 
 function sendError(res: ServerResponse, status: number, type: ErrorType, message: string | null): void {
   const body = JSON.stringify({ message });
@@ -106,6 +108,7 @@ export function createManagementApi(gateway: WebSocketGateway, options: Manageme
         const outcome = await gateway.post(connectionId, body);
         options.logger.debug('@connections POST', { connectionId, bytes: body.length, outcome });
         if (outcome === 'gone') return sendError(res, 410, 'GoneException', null);
+        if (outcome === 'full') return sendError(res, 429, 'LimitExceededException', 'Limit Exceeded');
         return sendJson(res, 200, undefined);
       }
       case 'GET': {

@@ -21,7 +21,7 @@ import type { WebSocket } from 'ws';
 import { CLOSE, clientCloseCause, type CloseCause } from './close-codes.js';
 import { ConnectionRegistry, type Connection } from './connection-registry.js';
 import type { GatewayOptions } from './gateway-options.js';
-import { armConnectionTimers, guardMessageSizes } from './gateway-quotas.js';
+import { SLOW_CLIENT_CLOSE, armConnectionTimers, guardMessageSizes, resolveBackpressure, wouldOverflow, type Backpressure } from './gateway-quotas.js';
 import { HandshakeHandler } from './handshake.js';
 import { dispatchDisconnect, dispatchMessage, type DispatchContext } from './route-dispatch.js';
 import { RouteInvoker } from './route-invoker.js';
@@ -29,11 +29,11 @@ import { sendData } from './send-data.js';
 
 // Kept importable from here: start-local-stack.ts and management-api.ts do.
 export { CLOSE } from './close-codes.js';
-export { LIMITS } from './gateway-quotas.js';
+export { BACKPRESSURE, LIMITS, type Backpressure } from './gateway-quotas.js';
 export type { GatewayOptions } from './gateway-options.js';
 
-/** Outcome of a Management API call against a connection. */
-export type PostOutcome = 'ok' | 'gone';
+/** Outcome of a Management API call against a connection ('full': its client is not reading). */
+export type PostOutcome = 'ok' | 'gone' | 'full';
 
 export class WebSocketGateway {
   readonly registry = new ConnectionRegistry();
@@ -42,8 +42,11 @@ export class WebSocketGateway {
   private readonly pendingDisconnects = new Set<Promise<void>>();
   private readonly pendingConnects = new Set<Promise<void>>();
   private stopping = false;
+  /** Backpressure on POSTs; tests may change it while the gateway runs. */
+  backpressure: Backpressure;
 
   constructor(private readonly options: GatewayOptions) {
+    this.backpressure = resolveBackpressure(options.backpressure, options.maxMessageBytes);
     const invoker = new RouteInvoker(options);
     this.dispatch = { options, invoker };
     this.handshakes = new HandshakeHandler({
@@ -116,16 +119,37 @@ export class WebSocketGateway {
     return sendData(connection, data, this.options.maxFrameBytes);
   }
 
-  /** Management API POST. */
+  /**
+   * Management API POST: queued at once, never waiting for the client to
+   * read; a client that stopped reading meets the backpressure bound.
+   */
   async post(connectionId: string, data: Buffer): Promise<PostOutcome> {
     const connection = this.registry.getOpen(connectionId);
     if (!connection) return 'gone';
+    if (wouldOverflow(connection, data.length, this.backpressure)) {
+      this.options.logger.info('client is not reading: send buffer full', {
+        connectionId,
+        bufferedBytes: connection.socket?.bufferedAmount,
+        onOverflow: this.backpressure.onOverflow,
+      });
+      if (this.backpressure.onOverflow === 'reject') return 'full';
+      this.drop(connection, SLOW_CLIENT_CLOSE);
+      return 'gone';
+    }
     try {
       await this.sendData(connection, data);
       return 'ok';
     } catch {
       return 'gone';
     }
+  }
+
+  /** Ends the TCP connection without a close frame (a client that does not read would never see one). */
+  private drop(connection: Connection, cause: CloseCause): void {
+    if (connection.state !== 'open') return;
+    connection.state = 'closing';
+    connection.closeCause = { statusCode: cause.statusCode, reason: cause.reason };
+    connection.socket!.terminate();
   }
 
   /** Management API DELETE: closes with 1000, as AWS does. */
