@@ -141,8 +141,16 @@ async function startDynamoDbLocal(host: string, aws: AwsSettings, javaOverride?:
       '-port',
       String(port),
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: a terminal's Ctrl-C goes to npm and node only,
+    // so the engine is still up for the final $disconnects and is stopped
+    // last, by stop() (or by the exit hook if this process dies first).
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

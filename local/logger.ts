@@ -2,7 +2,8 @@
  * The local stack's own log lines (not the runtime's): one line per event,
  * `level message {fields}`, on stderr so stdout carries only the URL banner.
  */
-export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -12,11 +13,6 @@ export interface Logger {
 }
 
 const ORDER: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
-
-export function parseLogLevel(value: string | undefined, fallback: LogLevel): LogLevel {
-  const v = value?.toLowerCase();
-  return v && v in ORDER ? (v as LogLevel) : fallback;
-}
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
   const at = (lvl: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {

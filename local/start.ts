@@ -3,56 +3,82 @@
  *
  *   PORT=8080 HOST=127.0.0.1 npm start
  *
- * Environment:
- *   PORT, HOST              where to listen (default 8080, 127.0.0.1)
- *   STAGE                   stage name (default local)
- *   PROTOO_APP              module exporting connect/disconnect/message
- *                           (default lambda/entry.ts, the room-relay app)
- *   TABLE_NAME              table name (default protoo-local)
- *   DYNAMODB_ENDPOINT       use this DynamoDB instead of embedded dynalite
- *   DYNAMODB_ENGINE         dynalite | dynamodb-local (Java 17+) | none
- *   IDLE_TIMEOUT_MS         idle connection timeout (default 600000)
- *   MAX_CONNECTION_MS       maximum connection duration (default 7200000)
- *   INTEGRATION_TIMEOUT_MS  per-invocation timeout (default 29000)
- *   LOCAL_STACK_LOG         silent|error|warn|info|debug (default info)
- *   LOG_LEVEL               passed to the runtime unchanged
+ * Every variable it reads is validated first (local/settings.ts): a bad
+ * value exits 2 with one line on stderr, before anything starts.
+ *
+ * Stopping: SIGINT or SIGTERM (to npm, which forwards them, or to this
+ * process; SIGHUP when the terminal closes) closes every connection with
+ * its `$disconnect`, then stops the DynamoDB engine, and exits 0 (1 if
+ * stopping failed). A second signal (not npm's echo of the first)
+ * exits 1 at once. `npm start` runs `exec node --import tsx local/start.ts`
+ * so that no shell or tsx wrapper sits between npm and this process: a
+ * signal npm forwards reaches it, and nothing is left behind.
+ *
+ * Exit codes: 0 stopped cleanly, 1 failed to start or to stop (or a second
+ * signal), 2 invalid setting.
  */
-import { parseLogLevel, createLogger } from './logger.js';
-import { startLocalStack, type DynamoDbOption } from './start-local-stack.js';
+import { readSettings, SettingError } from './settings.js';
 
-function intFromEnv(name: string, fallback: number | undefined): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+// A terminal's Ctrl-C reaches this process twice: from the terminal (same
+// process group) and again from npm, which forwards it. A repeat this soon
+// is that echo, not a user pressing Ctrl-C again.
+const ECHO_WINDOW_MS = 500;
+
+let stopRequested: NodeJS.Signals | undefined;
+let firstSignalAt = 0;
+let stopNow: (() => void) | undefined;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopRequested) {
+    if (performance.now() - firstSignalAt < ECHO_WINDOW_MS) return;
+    process.stderr.write(`second ${signal}: exiting now\n`);
+    process.exit(1);
   }
-  return value;
+  stopRequested = signal;
+  firstSignalAt = performance.now();
+  process.stderr.write(`${signal}: closing connections and stopping…\n`);
+  // Before the stack is ready, main() stops it as soon as it is.
+  stopNow?.();
 }
 
-function dynamodbFromEnv(): DynamoDbOption {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  const engine = process.env.DYNAMODB_ENGINE;
-  if (endpoint) return { endpoint };
-  if (!engine || engine === 'dynalite') return 'dynalite';
-  if (engine === 'dynamodb-local' || engine === 'none') return engine;
-  throw new Error(`DYNAMODB_ENGINE must be dynalite, dynamodb-local or none, got ${JSON.stringify(engine)}`);
-}
+// From the first moment: a signal during startup (e.g. while DynamoDB Local
+// boots) must not kill this process with the engine still running.
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+// The terminal closing: DynamoDB Local, in its own process group, would not get it.
+process.on('SIGHUP', onSignal);
 
 async function main(): Promise<void> {
-  const logger = createLogger(parseLogLevel(process.env.LOCAL_STACK_LOG, 'info'));
+  const settings = readSettings();
+  // Loaded only once the settings are valid: a bad setting fails fast.
+  const { createLogger } = await import('./logger.js');
+  const { startLocalStack } = await import('./start-local-stack.js');
   const stack = await startLocalStack({
-    host: process.env.HOST || '127.0.0.1',
-    port: intFromEnv('PORT', 8080),
-    stage: process.env.STAGE || 'local',
-    handlers: process.env.PROTOO_APP || undefined,
-    tableName: process.env.TABLE_NAME || undefined,
-    dynamodb: dynamodbFromEnv(),
-    idleTimeoutMs: intFromEnv('IDLE_TIMEOUT_MS', undefined),
-    maxConnectionDurationMs: intFromEnv('MAX_CONNECTION_MS', undefined),
-    integrationTimeoutMs: intFromEnv('INTEGRATION_TIMEOUT_MS', undefined),
-    logger,
+    host: settings.host,
+    port: settings.port,
+    stage: settings.stage,
+    handlers: settings.app,
+    tableName: settings.tableName,
+    dynamodb: settings.dynamodb,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    maxConnectionDurationMs: settings.maxConnectionDurationMs,
+    integrationTimeoutMs: settings.integrationTimeoutMs,
+    logger: createLogger(settings.localStackLog),
   });
+
+  stopNow = () => {
+    stack.stop().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  if (stopRequested) {
+    stopNow();
+    return;
+  }
 
   const out = process.stdout;
   out.write(`protoo local stack ready (DynamoDB: ${stack.dynamodbEngine}${stack.dynamodbEndpoint ? ' at ' + stack.dynamodbEndpoint : ''}, table ${stack.tableName})\n`);
@@ -60,28 +86,14 @@ async function main(): Promise<void> {
   out.write(`                    ${stack.rootUrl}?roomId=ROOM&peerId=PEER\n`);
   out.write(`  Management API:   ${stack.managementEndpoint}/@connections/{connectionId}\n`);
   out.write(`${stack.url}\n`);
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      process.stderr.write(`second ${signal}: exiting now\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    process.stderr.write(`${signal}: closing connections and stopping…\n`);
-    stack.stop().then(
-      () => process.exit(0),
-      (error) => {
-        process.stderr.write(`stop failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((error) => {
-  process.stderr.write(`local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (error instanceof SettingError) {
+    process.stderr.write(`invalid setting: ${error.message}\n`);
+    process.exit(2);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`local stack failed to start: ${message}\n`);
   process.exit(1);
 });
