@@ -58,12 +58,15 @@ describe('a peer that never reads, in a room of 10', () => {
       peers.push(peer);
     }
 
-    // Rounds of 9 concurrent broadcasts of 60 KB: ~540 KB a round toward the stuck peer,
-    // far past the OS socket buffers and the gateway's 1 MiB by the last round.
-    const rounds = 14;
+    // Rounds of 9 concurrent broadcasts of 60 KB (~540 KB a round toward the stuck peer)
+    // until the stuck peer's buffers are full (the OS's, a few MB, then the gateway's 1 MiB)
+    // and its posts fail, then 3 rounds more.
     const delivered: number[] = [];
     let slowest = 0;
-    for (let round = 0; round < rounds; round++) {
+    let rounds = 0;
+    for (let afterFull = 0; afterFull < 3; rounds++) {
+      if (rounds === 40) throw new Error('the stuck peer never filled up: every broadcast still counted it');
+      const round = rounds;
       await Promise.all(
         peers.map(async (peer) => {
           const started = Date.now();
@@ -72,11 +75,11 @@ describe('a peer that never reads, in a room of 10', () => {
           delivered.push(answer.delivered);
         }),
       );
+      if (delivered.includes(8)) afterFull++;
     }
 
     // Every broadcast reached the 8 other readers; the stuck peer, once full, did not count.
     expect(Math.min(...delivered)).toBeGreaterThanOrEqual(8);
-    expect(delivered.filter((n) => n === 8).length).toBeGreaterThan(0);
     expect(slowest).toBeLessThan(ANSWER_WITHIN_MS);
     for (const peer of peers) {
       await peer.until(() => peer.notifications.filter((n) => n.method === 'chat').length === 8 * rounds, 10_000, `${8 * rounds} chats`);
