@@ -251,3 +251,33 @@ export function formatEvent(
 function json(value: unknown): string {
   return JSON.stringify(value ?? {});
 }
+
+/**
+ * What became of one WebSocket handshake, as seen on the wire: protoo-client's
+ * transport only reports "connection failed", so bin/client.ts observes the
+ * HTTP exchange itself and this turns it into one line for the user.
+ */
+export type HandshakeOutcome =
+  | { kind: 'refused'; status: number; statusText: string; body: string }
+  | { kind: 'upgraded'; protocol: string | undefined }
+  | { kind: 'network'; code: string | undefined; message: string };
+
+const MAX_BODY_SHOWN = 500;
+
+/** Why a connection attempt failed, in one line. */
+export function describeHandshakeFailure(outcome: HandshakeOutcome | undefined): string {
+  if (!outcome) return 'no detail available';
+  switch (outcome.kind) {
+    case 'refused': {
+      const body = outcome.body.replace(/\s+/g, ' ').trim();
+      const shown = body.length > MAX_BODY_SHOWN ? `${body.slice(0, MAX_BODY_SHOWN)}…` : body;
+      return `handshake refused: HTTP ${outcome.status}${outcome.statusText ? ' ' + outcome.statusText : ''}${shown ? ': ' + shown : ' (no body)'}`;
+    }
+    case 'upgraded':
+      return outcome.protocol === 'protoo'
+        ? 'the handshake completed but the WebSocket failed'
+        : `the server accepted the WebSocket without selecting the "protoo" subprotocol (Sec-WebSocket-Protocol: ${outcome.protocol ?? 'none'}); its $connect must return that header`;
+    case 'network':
+      return outcome.code && !outcome.message.includes(outcome.code) ? `${outcome.code}: ${outcome.message}` : outcome.message;
+  }
+}

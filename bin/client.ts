@@ -12,11 +12,23 @@
  * package (protoo-client's own optional dependency) on Node, so nothing has to
  * be put on globalThis; it offers the "protoo" subprotocol the server requires.
  */
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import * as readline from 'node:readline';
 
 import protooClient, { type ProtooNotification, type ProtooRequest } from 'protoo-client';
 
-import { USAGE, UsageError, connectUrl, formatEvent, parseArgs, parseCommand, type ClientOptions } from './client-cli.js';
+import {
+  USAGE,
+  UsageError,
+  connectUrl,
+  describeHandshakeFailure,
+  formatEvent,
+  parseArgs,
+  parseCommand,
+  type ClientOptions,
+  type HandshakeOutcome,
+} from './client-cli.js';
 
 type Pending = { method: string; accept: (data?: unknown) => void; reject: (code: number, reason: string) => void };
 
@@ -28,7 +40,46 @@ function info(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/**
+ * Watches this process's WebSocket handshakes through Node's http
+ * diagnostics channels (observing only: protoo-client and its `websocket`
+ * library behave as without it) and returns the outcome of the latest one:
+ * the refused status and body, the subprotocol of an upgrade, or the
+ * network error (ECONNREFUSED, ENOTFOUND, TLS…).
+ */
+function watchHandshakes(): () => Promise<HandshakeOutcome> | undefined {
+  let latest: Promise<HandshakeOutcome> | undefined;
+  diagnostics.subscribe('http.client.request.start', (message) => {
+    const { request } = message as { request: ClientRequest };
+    if (String(request.getHeader('upgrade') ?? '').toLowerCase() !== 'websocket') return;
+    latest = new Promise<HandshakeOutcome>((settle) => {
+      request.once('upgrade', (response: IncomingMessage) => {
+        const protocol = response.headers['sec-websocket-protocol'];
+        settle({ kind: 'upgraded', protocol: Array.isArray(protocol) ? protocol.join(', ') : protocol });
+      });
+      request.once('error', (error: NodeJS.ErrnoException) => settle({ kind: 'network', code: error.code, message: error.message }));
+      request.once('response', (response: IncomingMessage) => {
+        let body = '';
+        const done = () => {
+          clearTimeout(timer);
+          settle({ kind: 'refused', status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', body });
+        };
+        // A server that never ends its body still gets reported.
+        const timer = setTimeout(done, 1000);
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (body.length < 4000) body += chunk;
+        });
+        response.once('end', done);
+        response.once('close', done);
+      });
+    });
+  });
+  return () => latest;
+}
+
 function run(options: ClientOptions): void {
+  const lastHandshake = watchHandshakes();
   const url = connectUrl(options);
   info(`connecting to ${url}`);
 
@@ -129,18 +180,25 @@ function run(options: ClientOptions): void {
     else becomeReady();
   });
 
-  peer.on('failed', (attempt: number) => info(`connection attempt ${attempt} failed`));
+  // Reports wait for the handshake's body; 'close' waits for the reports.
+  let reported: Promise<void> = Promise.resolve();
+  peer.on('failed', (attempt: number) => {
+    const outcome = lastHandshake();
+    reported = reported.then(async () => info(`connection attempt ${attempt} failed: ${describeHandshakeFailure(await outcome)}`));
+  });
   peer.on('disconnected', () => {
     ready = false;
     info('disconnected; reconnecting');
   });
 
   peer.on('close', () => {
-    info(quitting ? 'closed' : 'connection closed (by the server, or no more retries)');
     rl.close();
     process.exitCode = everConnected ? 0 : 1;
-    // The WebSocket library may keep timers alive; nothing is left to do.
-    setTimeout(() => process.exit(), 50).unref();
+    void reported.then(() => {
+      info(quitting ? 'closed' : 'connection closed (by the server, or no more retries)');
+      // The WebSocket library may keep timers alive; nothing is left to do.
+      setTimeout(() => process.exit(), 50).unref();
+    });
   });
 
   peer.on('notification', (notification: ProtooNotification) => {

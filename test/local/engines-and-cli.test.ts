@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/dynamodb-engines.js';
 import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
 import { createTableInput } from '../../lambda/store/table-schema.js';
 import { connect, recorder } from './helpers.js';
@@ -142,14 +143,50 @@ describe('npm start (local/start.ts)', () => {
   });
 
   it('fails fast with a clear message when the app module cannot be loaded', async () => {
+    // It exists (a missing file is an invalid setting, see settings.test.ts) but is no module.
     const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-      env: { ...process.env, PORT: '0', PROTOO_APP: 'no/such/app.ts', DYNAMODB_ENGINE: 'none' },
+      env: { ...process.env, PORT: '0', PROTOO_APP: 'README.md', DYNAMODB_ENGINE: 'none', DYNAMODB_ENDPOINT: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/cannot load the app module .*no\/such\/app\.ts/);
+    expect(stderr).toMatch(/^local stack failed to start: cannot load the app module .*README\.md: [^\n]+\n$/m);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+/** Runs `npm run client`'s entry point with stdin closed; resolves with its exit code and stderr. */
+async function runClient(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/client.ts', ...args, '--retries', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  return { code, stderr };
+}
+
+describe('npm run client (bin/client.ts) says why it could not connect', () => {
+  it('a refused handshake: the HTTP status and the body $connect returned', async () => {
+    const rec = recorder({ connect: () => ({ statusCode: 403, body: 'room "r" is invite-only' }) });
+    stack = await startLocalStack({ handlers: rec.handlers, dynamodb: 'none' });
+    const { code, stderr } = await runClient([stack.url, '--room', 'r', '--peer', 'p']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('connection attempt 1 failed: handshake refused: HTTP 403 Forbidden: room "r" is invite-only\n');
+  });
+
+  it('a $connect that forgets the subprotocol: says so, instead of "connection closed"', async () => {
+    const rec = recorder({ connect: () => ({ statusCode: 200 }) });
+    stack = await startLocalStack({ handlers: rec.handlers, dynamodb: 'none' });
+    const { code, stderr } = await runClient([stack.url, '--room', 'r', '--peer', 'p']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('connection attempt 1 failed: the server accepted the WebSocket without selecting the "protoo" subprotocol');
+  });
+
+  it('nothing listening: ECONNREFUSED', async () => {
+    const port = await freePort();
+    const { code, stderr } = await runClient([`ws://127.0.0.1:${port}/local`, '--room', 'r', '--peer', 'p']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`connection attempt 1 failed: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 });

@@ -1,7 +1,15 @@
 /** The pure parts of `npm run client` (bin/client-cli.ts). */
 import { describe, expect, it } from 'vitest';
 
-import { UsageError, connectUrl, formatEvent, parseArgs, parseCommand, parseJsonObject } from '../../bin/client-cli.js';
+import {
+  UsageError,
+  connectUrl,
+  describeHandshakeFailure,
+  formatEvent,
+  parseArgs,
+  parseCommand,
+  parseJsonObject,
+} from '../../bin/client-cli.js';
 
 const URL_ = 'wss://abc123.execute-api.us-east-1.amazonaws.com/dev';
 
@@ -144,5 +152,43 @@ describe('formatEvent', () => {
     expect(formatEvent({ kind: 'response', method: 'join', data: undefined })).toBe('<- response join ok {}');
     expect(formatEvent({ kind: 'error-response', method: 'x', code: 404, reason: 'unknown' })).toBe('<- response x error 404 unknown');
     for (const line of [formatEvent({ kind: 'notification', method: 'm', data: { s: 'a\nb' } })]) expect(line).not.toContain('\n');
+  });
+});
+
+describe('describeHandshakeFailure', () => {
+  it('GIVEN a refused handshake THEN the line shows the HTTP status and the body, on one line', () => {
+    expect(describeHandshakeFailure({ kind: 'refused', status: 403, statusText: 'Forbidden', body: '{"message":"Forbidden"}\n' })).toBe(
+      'handshake refused: HTTP 403 Forbidden: {"message":"Forbidden"}',
+    );
+    expect(describeHandshakeFailure({ kind: 'refused', status: 400, statusText: '', body: 'bad\r\nid' })).toBe('handshake refused: HTTP 400: bad id');
+    expect(describeHandshakeFailure({ kind: 'refused', status: 502, statusText: 'Bad Gateway', body: '' })).toBe(
+      'handshake refused: HTTP 502 Bad Gateway (no body)',
+    );
+  });
+
+  it('GIVEN a huge body THEN it is cut short', () => {
+    const line = describeHandshakeFailure({ kind: 'refused', status: 500, statusText: 'Internal Server Error', body: 'x'.repeat(100_000) });
+    expect(line.length).toBeLessThan(600);
+    expect(line.endsWith('…')).toBe(true);
+  });
+
+  it('GIVEN an upgrade without the protoo subprotocol THEN it says so and names the fix', () => {
+    expect(describeHandshakeFailure({ kind: 'upgraded', protocol: undefined })).toMatch(
+      /without selecting the "protoo" subprotocol \(Sec-WebSocket-Protocol: none\); its \$connect must return that header/,
+    );
+    expect(describeHandshakeFailure({ kind: 'upgraded', protocol: 'chat' })).toContain('Sec-WebSocket-Protocol: chat');
+  });
+
+  it('GIVEN a network error THEN its code and message are shown once', () => {
+    expect(describeHandshakeFailure({ kind: 'network', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' })).toBe(
+      'connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(describeHandshakeFailure({ kind: 'network', code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'Hostname/IP does not match' })).toBe(
+      'ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match',
+    );
+  });
+
+  it('GIVEN nothing observed THEN it says there is no detail rather than guessing', () => {
+    expect(describeHandshakeFailure(undefined)).toBe('no detail available');
   });
 });
