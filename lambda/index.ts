@@ -1,5 +1,5 @@
 /** The public API for writing your own protoo app. */
 export { createHandlers, type Handlers, type HandlerOptions } from './create-handlers.js';
-export { ProtooError, StaleDataError } from './app/errors.js';
+export { ConnectionReplacedError, ProtooError, RoomFullError, StaleDataError } from './app/errors.js';
 export type * from './app/types.js';
-export { roomRelay } from './apps/room-relay.js';
+export { createRoomRelay, roomRelay, DEFAULT_LIMITS, type RoomRelayLimits } from './apps/room-relay.js';

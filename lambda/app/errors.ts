@@ -4,12 +4,32 @@
  * protoo-server does.
  */
 export class ProtooError extends Error {
-  override readonly name = 'ProtooError';
+  override readonly name: string = 'ProtooError';
   constructor(
     readonly code: number,
     readonly reason: string,
   ) {
     super(reason);
+  }
+}
+
+/**
+ * The connection no longer owns its peerId (a newer connection took it, or
+ * the peer was closed). Answered 403, and the runtime then closes the
+ * connection, so one peerId never has two usable connections.
+ */
+export class ConnectionReplacedError extends ProtooError {
+  override readonly name = 'ConnectionReplacedError';
+  constructor(peerId: string) {
+    super(403, `peerId "${peerId}" belongs to another connection now; this one is closed`);
+  }
+}
+
+/** The room's roster is at its capacity: the join was refused and nothing was written. */
+export class RoomFullError extends ProtooError {
+  override readonly name = 'RoomFullError';
+  constructor(readonly capacity: number) {
+    super(403, `room is full (${capacity} peers)`);
   }
 }
 

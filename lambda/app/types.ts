@@ -37,6 +37,17 @@ export interface NotifyAllOptions {
   where?: (data: AppData, peer: Peer) => boolean;
 }
 
+export interface EnrollOptions {
+  /** The most peers the roster may hold; a join beyond it throws RoomFullError (403) and writes nothing. */
+  capacity?: number;
+}
+
+/**
+ * Reads made while handling a client's message also check that client
+ * still owns its peerId (getPeers, getEnrolledPeers, enroll, and the
+ * peer's own getData/setData): if a newer connection took it they throw
+ * ConnectionReplacedError, answered 403, and the connection is closed.
+ */
 export interface Room {
   readonly id: string;
   getPeers(): Promise<Peer[]>;
@@ -50,11 +61,24 @@ export interface Room {
    * and resolves with the peers enrolled before it. Enrollments are
    * totally ordered, so of two peers enrolling at once exactly one sees the
    * other here: greet those with a notification and each pair meets once.
-   * Throws ProtooError 409 if the peer is already enrolled.
+   * Throws ProtooError 409 if the peer is already enrolled, RoomFullError
+   * (403) when the roster is at `capacity` (nothing is written then).
    */
-  enroll(peer: Peer): Promise<Peer[]>;
-  /** The live peers on the roster. */
+  enroll(peer: Peer, options?: EnrollOptions): Promise<Peer[]>;
+  /**
+   * Takes the peer off the roster if its connection enrolled it (false
+   * otherwise), without onPeerClosed: for undoing a join that failed half
+   * way, whose caller tells whoever it told.
+   */
+  unenroll(peer: Peer): Promise<boolean>;
+  /** The live peers on the roster, with their data (one Query of the room). */
   getEnrolledPeers(): Promise<Peer[]>;
+  /**
+   * The roster alone: who is enrolled, with which connection (one GetItem;
+   * data is read lazily, per peer). Cheaper than getEnrolledPeers when only
+   * membership matters.
+   */
+  getRoster(): Promise<Peer[]>;
   /** Answers a request that a handler deferred, possibly in another invocation. */
   answer(handle: ReplyHandle, response: AppResponse): Promise<void>;
   /** Closes every peer of the room. */

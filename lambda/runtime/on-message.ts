@@ -1,3 +1,4 @@
+import { ConnectionReplacedError } from '../app/errors.js';
 import type { AppResponse } from '../app/types.js';
 import { createErrorResponse } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/parse-message.js';
@@ -55,11 +56,17 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
         handlerError = error ?? new Error('handler threw');
       }
       await responder.finish(handlerError);
+      if (handlerError instanceof ConnectionReplacedError) return closeReplaced(services, identity, method);
       return { outcome: responder.outcome, method, ...where };
     }
     case 'notification': {
       const { method, data } = parsed.message;
-      await services.app.onNotification?.({ method, data }, sessionOf(services, identity));
+      try {
+        await services.app.onNotification?.({ method, data }, sessionOf(services, identity));
+      } catch (error) {
+        if (error instanceof ConnectionReplacedError) return closeReplaced(services, identity, method);
+        throw error;
+      }
       return { outcome: 'notification', method, ...where };
     }
     case 'response': {
@@ -69,7 +76,8 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
         ? { ok: true, data: parsed.message.data }
         : { ok: false, errorCode: parsed.message.errorCode, errorReason: parsed.message.errorReason };
       await services.app.onResponse?.(response, {
-        ...sessionOf(services, identity),
+        peer: new RuntimePeer(services, identity),
+        room: new RuntimeRoom(services, identity.roomId),
         request: { method: taken.method, context: taken.context },
       });
       return { outcome: 'response', method: taken.method, ...where };
@@ -77,8 +85,20 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
   }
 }
 
+/** The peer and room as the sender of a request or notification sees them: reads check it still owns its peerId. */
 function sessionOf(services: RuntimeServices, identity: ConnectionIdentity) {
-  return { peer: new RuntimePeer(services, identity), room: new RuntimeRoom(services, identity.roomId) };
+  return { peer: new RuntimePeer(services, identity, undefined, true), room: new RuntimeRoom(services, identity.roomId, identity) };
+}
+
+/**
+ * The connection lost its peerId to a newer one (already answered 403):
+ * close it, so one peerId never has two usable connections. Its
+ * $disconnect then finds nothing of its own to remove.
+ */
+async function closeReplaced(services: RuntimeServices, identity: ConnectionIdentity, method: string): Promise<RouteOutcome> {
+  services.identities.delete(identity.connectionId);
+  await services.sender.close(identity.connectionId);
+  return { outcome: 'replaced-connection-closed', method, roomId: identity.roomId, peerId: identity.peerId };
 }
 
 function pick(responder: RequestResponder) {

@@ -15,7 +15,9 @@ export interface PeerStore {
   getPeer(roomId: string, peerId: string): Promise<PeerRecord | undefined>;
   listPeers(roomId: string): Promise<PeerRecord[]>;
   listRoom(roomId: string): Promise<{ peers: PeerRecord[]; roster: Roster }>;
-  enroll(identity: ConnectionIdentity): Promise<Roster>;
+  /** Throws AlreadyEnrolledError, RosterFullError (nothing written) or StaleRosterEntryError. */
+  enroll(identity: ConnectionIdentity, capacity?: number): Promise<Roster>;
+  getRoster(roomId: string): Promise<Roster>;
   leaveRoster(identity: ConnectionIdentity): Promise<Roster | undefined>;
   updatePeerData(peer: Pick<PeerRecord, 'roomId' | 'peerId' | 'connectionId'>, expectedVersion: number, data: Record<string, unknown>): Promise<number>;
   unbindPeer(identity: ConnectionIdentity): Promise<PeerRecord | undefined>;

@@ -1,3 +1,4 @@
+import { ConnectionReplacedError } from '../app/errors.js';
 import type { AppData, Peer } from '../app/types.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import { createNotification, createRequest, generateRequestId } from '../protocol/messages.js';
@@ -6,12 +7,19 @@ import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
 import { PEER_CONNECTING_RESPONSE, endGonePeer, endPeer, failPendingRequest } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 
-/** A Peer backed by its DynamoDB item; data is read lazily, at most once per invocation. */
+/**
+ * A Peer backed by its DynamoDB item; data is read lazily, at most once per
+ * invocation. The peer whose connection sent the message being handled is
+ * `self`: finding its item bound elsewhere means this connection lost its
+ * peerId (ConnectionReplacedError, so the runtime closes it); for any other
+ * peer it only means the handle is stale (StaleDataError).
+ */
 export class RuntimePeer implements Peer {
   constructor(
     private readonly services: RuntimeServices,
     private readonly identity: ConnectionIdentity,
     private record?: PeerRecord,
+    private readonly self = false,
   ) {}
 
   get id(): string {
@@ -32,7 +40,17 @@ export class RuntimePeer implements Peer {
 
   async setData(data: AppData): Promise<void> {
     const record = await this.currentRecord();
-    const version = await this.services.store.updatePeerData(this.identity, record.version, data);
+    let version: number;
+    try {
+      version = await this.services.store.updatePeerData(this.identity, record.version, data);
+    } catch (error) {
+      // Replaced, closed or written meanwhile: only a read tells which.
+      if (error instanceof StaleDataError && this.self) {
+        this.record = undefined;
+        await this.currentRecord();
+      }
+      throw error;
+    }
     this.record = { ...record, data, version };
   }
 
@@ -84,6 +102,7 @@ export class RuntimePeer implements Peer {
     if (!this.record) {
       const record = await this.services.store.getPeer(this.roomId, this.id);
       if (!record || record.connectionId !== this.connectionId) {
+        if (this.self) throw new ConnectionReplacedError(this.id);
         throw new StaleDataError(`peer ${this.id} is no longer bound to connection ${this.connectionId}`);
       }
       this.record = record;

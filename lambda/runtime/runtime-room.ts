@@ -1,25 +1,44 @@
-import { ProtooError } from '../app/errors.js';
-import type { AppData, AppResponse, NotifyAllOptions, Peer, ReplyHandle, Room } from '../app/types.js';
-import { AlreadyEnrolledError } from '../store/errors.js';
-import type { PeerRecord, Roster } from '../store/records.js';
+import { ConnectionReplacedError, ProtooError, RoomFullError } from '../app/errors.js';
+import type { AppData, AppResponse, EnrollOptions, NotifyAllOptions, Peer, ReplyHandle, Room } from '../app/types.js';
+import { AlreadyEnrolledError, RosterFullError, StaleRosterEntryError } from '../store/errors.js';
+import type { ConnectionIdentity, PeerRecord, Roster } from '../store/records.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { assertDeliverable } from '../delivery/payload-limit.js';
 import { createNotification } from '../protocol/messages.js';
 import { postAnswer } from './answer.js';
-import { endGoneConnection } from './peer-lifecycle.js';
+import { endGoneConnection, endPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import { RuntimePeer, identityOf } from './runtime-peer.js';
 
-/** A Room is its DynamoDB partition: listing it is one (paged) Query. */
+/**
+ * A Room is its DynamoDB partition: listing it is one (paged) Query. When
+ * the room is seen from a client's message (`self`), every read that shows
+ * that client's own binding also checks it still owns its peerId, at no
+ * extra cost: a connection that lost it gets ConnectionReplacedError.
+ */
 export class RuntimeRoom implements Room {
   constructor(
     private readonly services: RuntimeServices,
     readonly id: string,
+    private readonly self?: ConnectionIdentity,
   ) {}
 
   async getPeers(): Promise<Peer[]> {
     const records = await this.services.store.listPeers(this.id);
+    this.assertSelfOwns(records);
     return records.map((record) => new RuntimePeer(this.services, identityOf(record), record));
+  }
+
+  async getRoster(): Promise<Peer[]> {
+    const roster = await this.services.store.getRoster(this.id);
+    return [...roster].map(([peerId, connectionId]) => new RuntimePeer(this.services, { roomId: this.id, peerId, connectionId }));
+  }
+
+  /** The own binding must be in the records (one peer item per peerId) and name this connection. */
+  private assertSelfOwns(records: readonly PeerRecord[]): void {
+    if (!this.self) return;
+    const own = records.find((record) => record.peerId === this.self!.peerId);
+    if (own?.connectionId !== this.self.connectionId) throw new ConnectionReplacedError(this.self.peerId);
   }
 
   async getPeer(peerId: string): Promise<Peer | undefined> {
@@ -27,22 +46,46 @@ export class RuntimeRoom implements Room {
     return record && new RuntimePeer(this.services, identityOf(record), record);
   }
 
-  async enroll(peer: Peer): Promise<Peer[]> {
-    const self = { connectionId: peer.connectionId, roomId: this.id, peerId: peer.id };
-    let roster: Roster;
-    try {
-      roster = await this.services.store.enroll(self);
-    } catch (error) {
-      if (error instanceof AlreadyEnrolledError) throw new ProtooError(409, 'already joined');
-      throw error;
-    }
+  async enroll(peer: Peer, options: EnrollOptions = {}): Promise<Peer[]> {
+    const identity = { connectionId: peer.connectionId, roomId: this.id, peerId: peer.id };
+    const roster = await this.enrollOnRoster(identity, options.capacity);
     // The roster names who came first; the Query brings their data.
     const { peers } = await this.services.store.listRoom(this.id);
+    const own = peers.find((record) => record.peerId === peer.id);
+    if (own?.connectionId !== peer.connectionId) {
+      // Replaced (or closed) while enrolling: its replacement's cleanup may
+      // have run before this entry existed, so take it off here.
+      await this.services.store.leaveRoster(identity);
+      throw new ConnectionReplacedError(peer.id);
+    }
     return this.livePeersOn(roster, peers).filter((candidate) => candidate.id !== peer.id);
+  }
+
+  private async enrollOnRoster(identity: ConnectionIdentity, capacity: number | undefined): Promise<Roster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.services.store.enroll(identity, capacity);
+      } catch (error) {
+        if (error instanceof AlreadyEnrolledError) throw new ProtooError(409, 'already joined');
+        if (error instanceof RosterFullError) throw new RoomFullError(error.capacity);
+        // An older connection of this peerId whose cleanup was cut short: end it as replaced, once.
+        if (error instanceof StaleRosterEntryError && attempt === 1) {
+          await endPeer(this.services, { ...identity, connectionId: error.connectionId }, 'replaced');
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async unenroll(peer: Peer): Promise<boolean> {
+    const left = await this.services.store.leaveRoster({ connectionId: peer.connectionId, roomId: this.id, peerId: peer.id });
+    return left !== undefined;
   }
 
   async getEnrolledPeers(): Promise<Peer[]> {
     const { peers, roster } = await this.services.store.listRoom(this.id);
+    this.assertSelfOwns(peers);
     return this.livePeersOn(roster, peers);
   }
 

@@ -16,3 +16,22 @@ export class RequestIdTakenError extends Error {
 export class AlreadyEnrolledError extends Error {
   override readonly name = 'AlreadyEnrolledError';
 }
+
+/** The room's roster holds as many peers as its capacity allows; nothing was written. */
+export class RosterFullError extends Error {
+  override readonly name = 'RosterFullError';
+  constructor(readonly capacity: number) {
+    super(`the room is full (${capacity} peers)`);
+  }
+}
+
+/**
+ * An older connection of this peerId is still on the roster (its cleanup
+ * was interrupted): it has to be ended before this one can enroll.
+ */
+export class StaleRosterEntryError extends Error {
+  override readonly name = 'StaleRosterEntryError';
+  constructor(readonly connectionId: string) {
+    super(`peer still enrolled by connection ${connectionId}`);
+  }
+}

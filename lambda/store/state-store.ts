@@ -41,7 +41,8 @@ export class StateStore {
     this.peers.updateData(peer, expectedVersion, data);
   unbindPeer = (identity: ConnectionIdentity) => this.peers.unbind(identity);
 
-  enroll = (identity: ConnectionIdentity) => this.roster.enroll(identity);
+  enroll = (identity: ConnectionIdentity, capacity?: number) => this.roster.enroll(identity, capacity);
+  getRoster = (roomId: string) => this.roster.get(roomId);
   leaveRoster = (identity: ConnectionIdentity) => this.roster.leave(identity);
 
   putPendingRequest = (request: PendingRequestRecord) => this.pending.put(request);

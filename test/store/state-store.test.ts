@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rosterKey } from '../../lambda/store/keys.js';
-import { AlreadyEnrolledError, RequestIdTakenError, StaleDataError } from '../../lambda/store/errors.js';
+import { AlreadyEnrolledError, RequestIdTakenError, RosterFullError, StaleDataError, StaleRosterEntryError } from '../../lambda/store/errors.js';
 import { StateStore } from '../../lambda/store/state-store.js';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
 
@@ -231,13 +231,63 @@ describe('roster', () => {
     }
   });
 
-  it('refuses a second enrollment by the same connection, but lets a replacement enroll', async () => {
+  it('refuses a second enrollment by the same connection, and a replacement until the old entry has left', async () => {
     const store = storeAt();
     const roomId = newRoom();
     await store.enroll({ connectionId: 'c1', roomId, peerId: 'zed' });
     await expect(store.enroll({ connectionId: 'c1', roomId, peerId: 'zed' })).rejects.toBeInstanceOf(AlreadyEnrolledError);
+    // The old connection's entry names who must be ended first; nothing is overwritten.
+    const stale = await store.enroll({ connectionId: 'c2', roomId, peerId: 'zed' }).catch((error) => error);
+    expect(stale).toBeInstanceOf(StaleRosterEntryError);
+    expect(stale.connectionId).toBe('c1');
+    await store.leaveRoster({ connectionId: 'c1', roomId, peerId: 'zed' });
     const roster = await store.enroll({ connectionId: 'c2', roomId, peerId: 'zed' });
     expect(roster.get('zed')).toBe('c2');
+  });
+
+  it('holds exactly its capacity under simultaneous enrollments, writing nothing for the refused', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => store.enroll({ connectionId: `c${i}`, roomId, peerId: `p${i}` }, 5)),
+    );
+    const enrolled = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(enrolled).toHaveLength(5);
+    expect(refused.every((outcome) => (outcome as PromiseRejectedResult).reason instanceof RosterFullError)).toBe(true);
+    expect((await store.getRoster(roomId)).size).toBe(5);
+  });
+
+  it('frees a place when a peer leaves, and only then', async () => {
+    const store = storeAt();
+    const roomId = newRoom();
+    for (const peerId of ['a', 'b', 'c']) await store.enroll({ connectionId: `c-${peerId}`, roomId, peerId }, 3);
+    await expect(store.enroll({ connectionId: 'c-d', roomId, peerId: 'd' }, 3)).rejects.toBeInstanceOf(RosterFullError);
+    // A leave by a connection that is not enrolled changes nothing.
+    expect(await store.leaveRoster({ connectionId: 'c-x', roomId, peerId: 'a' })).toBeUndefined();
+    await expect(store.enroll({ connectionId: 'c-d', roomId, peerId: 'd' }, 3)).rejects.toBeInstanceOf(RosterFullError);
+    await store.leaveRoster({ connectionId: 'c-a', roomId, peerId: 'a' });
+    const roster = await store.enroll({ connectionId: 'c-d', roomId, peerId: 'd' }, 3);
+    expect([...roster.keys()].sort()).toEqual(['b', 'c', 'd']);
+  });
+
+  it('does not count expired entries against the capacity', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt - 3 * 3600_000).enroll({ connectionId: 'c-gone', roomId, peerId: 'gone' }, 2);
+    await storeAt(writtenAt).enroll({ connectionId: 'c-live', roomId, peerId: 'live' }, 2);
+    const roster = await storeAt(writtenAt).enroll({ connectionId: 'c-new', roomId, peerId: 'new' }, 2);
+    expect([...roster.keys()].sort()).toEqual(['live', 'new']);
+    await expect(storeAt(writtenAt).enroll({ connectionId: 'c-more', roomId, peerId: 'more' }, 2)).rejects.toBeInstanceOf(RosterFullError);
+  });
+
+  it('reads the live roster in one GetItem', async () => {
+    const writtenAt = Date.now();
+    const roomId = newRoom();
+    await storeAt(writtenAt - 3 * 3600_000).enroll({ connectionId: 'c-old', roomId, peerId: 'old' });
+    await storeAt(writtenAt).enroll({ connectionId: 'c-a', roomId, peerId: 'a' });
+    expect([...(await storeAt(writtenAt).getRoster(roomId))]).toEqual([['a', 'c-a']]);
+    expect((await storeAt(writtenAt).getRoster(newRoom())).size).toBe(0);
   });
 
   it('lets only the enrolling connection leave, returning who remains', async () => {

@@ -21,6 +21,18 @@ function roomHarness() {
   return h;
 }
 
+/** The same room with alice joined too: relaying needs a joined sender and a joined target. */
+function relayHarness() {
+  const h = roomHarness();
+  h.givenRoom('room1', [
+    { peerId: 'alice', connectionId: 'c-alice', data: joined({ name: 'Alice' }), version: 1 },
+    { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    { peerId: 'carol', connectionId: 'c-carol', data: joined({ name: 'Carol' }), version: 1 },
+    { peerId: 'dave', connectionId: 'c-dave', data: {} },
+  ]);
+  return h;
+}
+
 const request = (id: number, method: string, data?: unknown) => ({ request: true, id, method, ...(data === undefined ? {} : { data }) });
 
 async function send(h: Harness, connectionId: string, body: unknown) {
@@ -39,15 +51,22 @@ describe('room relay: join', () => {
     expect(h.postedTo('c-carol')).toEqual([newPeer]);
     expect(h.postedTo('c-dave')).toEqual([]);
     const [update] = h.inputs(UpdateCommand);
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':data': joined({ name: 'Alice' }), ':connectionId': 'c-alice', ':expected': 0 });
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':data': { info: { name: 'Alice' } }, ':connectionId': 'c-alice', ':expected': 0 });
   });
 
-  it('reads itself, writes its info, enrolls, then reads the room once (warm Lambda)', async () => {
+  it('reads itself and the roster, writes its info, enrolls, reads the room once, then re-reads the roster (warm Lambda)', async () => {
     const h = roomHarness();
     await send(h, 'c-alice', request(1, 'getPeers')); // warms the identity cache
     h.dynamo.resetHistory();
     await send(h, 'c-alice', request(2, 'join', { data: {} }));
-    expect(h.dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCommand', 'UpdateCommand', 'UpdateCommand', 'QueryCommand']);
+    expect(h.dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      'GetCommand', // own peer item (ownership, version)
+      'GetCommand', // roster (already joined? capacity?), in parallel
+      'UpdateCommand',
+      'UpdateCommand',
+      'QueryCommand',
+      'GetCommand', // roster again, to settle what the join announced
+    ]);
     // Info is written before the roster entry, so whoever sees alice enrolled can read her info.
     const [info, roster] = h.inputs(UpdateCommand);
     expect(info.Key.sk).toBe('PEER#alice');
@@ -121,7 +140,7 @@ describe('room relay: getPeers', () => {
 
 describe('room relay: peerRequest', () => {
   it('relays the request to the target with from, persisting it for the answer', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-alice', request(10, 'peerRequest', { peerId: 'bob', method: 'offer', data: { sdp: 'v=0' } }));
     const [toBob] = h.postedTo('c-bob');
     expect(toBob).toEqual({ request: true, id: expect.any(Number), method: 'offer', data: { from: 'alice', data: { sdp: 'v=0' } } });
@@ -150,7 +169,7 @@ describe('room relay: peerRequest', () => {
   }
 
   it("returns the target's accept data to the origin, in one DeleteItem", async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     givenPendingOnBob(h, 555);
     await send(h, 'c-bob', { response: true, id: 555, ok: true, data: { sdp: 'answer' } });
     expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 10, ok: true, data: { sdp: 'answer' } }]);
@@ -159,14 +178,14 @@ describe('room relay: peerRequest', () => {
   });
 
   it("returns the target's reject with the same code and reason", async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     givenPendingOnBob(h, 556);
     await send(h, 'c-bob', { response: true, id: 556, ok: false, errorCode: 488, errorReason: 'not acceptable here' });
     expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 10, ok: false, errorCode: 488, errorReason: 'not acceptable here' }]);
   });
 
   it('answers the origin with an error when the target leaves before answering', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     givenPendingOnBob(h, 557);
     h.dynamo
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-bob#' } })
@@ -174,11 +193,13 @@ describe('room relay: peerRequest', () => {
     await h.handlers.disconnect(disconnectEvent('c-bob'));
     expect(h.postedTo('c-alice')).toEqual([
       { response: true, id: 10, ok: false, errorCode: 410, errorReason: 'peer closed' },
+      // alice is joined, so she also hears that bob left.
+      { notification: true, method: 'peerClosed', data: { peerId: 'bob' } },
     ]);
   });
 
   it('answers 404 when the target is not in the room', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-alice', request(11, 'peerRequest', { peerId: 'zoe', method: 'offer' }));
     expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 11, ok: false, errorCode: 404, errorReason: 'peer "zoe" is not in the room' }]);
   });
@@ -190,14 +211,14 @@ describe('room relay: peerRequest', () => {
     ['an empty method', { peerId: 'bob', method: '' }],
     ['array data', { peerId: 'bob', method: 'offer', data: [1] }],
   ])('answers 400 to %s', async (_name, data) => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-alice', request(12, 'peerRequest', data));
     expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 12, ok: false, errorCode: 400 });
     expect(h.postedTo('c-bob')).toEqual([]);
   });
 
   it('answers the origin with an error when the target is gone', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     h.api.on((await import('@aws-sdk/client-apigatewaymanagementapi')).PostToConnectionCommand, { ConnectionId: 'c-bob' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
     // The pending item written for bob is found by the Gone cleanup.
     h.dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-bob#' } }).callsFake(() => {
@@ -211,6 +232,8 @@ describe('room relay: peerRequest', () => {
     await send(h, 'c-alice', request(13, 'peerRequest', { peerId: 'bob', method: 'offer' }));
     expect(h.postedTo('c-alice')).toEqual([
       { response: true, id: 13, ok: false, errorCode: 410, errorReason: 'peer closed' },
+      // alice is joined, so she also hears that bob left.
+      { notification: true, method: 'peerClosed', data: { peerId: 'bob' } },
     ]);
   });
 });
@@ -219,7 +242,7 @@ describe('room relay: payloads that would exceed 128 KB once relayed', () => {
   const nearLimit = { blob: 'x'.repeat(128 * 1024 - 60) };
 
   it('answers peerRequest with 413 and leaves no pending request behind', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-alice', request(30, 'peerRequest', { peerId: 'bob', method: 'offer', data: nearLimit }));
     expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 30, ok: false, errorCode: 413, errorReason: expect.any(String) }]);
     expect(h.postedTo('c-bob')).toEqual([]);
@@ -228,7 +251,7 @@ describe('room relay: payloads that would exceed 128 KB once relayed', () => {
   });
 
   it('answers a broadcast peerNotify with 413, posting to nobody', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-bob', request(31, 'peerNotify', { method: 'chat', data: nearLimit }));
     expect(h.postedTo('c-bob')).toEqual([{ response: true, id: 31, ok: false, errorCode: 413, errorReason: expect.any(String) }]);
     expect(h.postedTo('c-carol')).toEqual([]);
@@ -237,25 +260,25 @@ describe('room relay: payloads that would exceed 128 KB once relayed', () => {
 
 describe('room relay: peerNotify', () => {
   it('notifies one target with from and answers delivered 1', async () => {
-    const h = roomHarness();
-    await send(h, 'c-alice', request(20, 'peerNotify', { peerId: 'dave', method: 'chat', data: { text: 'hi' } }));
-    expect(h.postedTo('c-dave')).toEqual([{ notification: true, method: 'chat', data: { from: 'alice', data: { text: 'hi' } } }]);
+    const h = relayHarness();
+    await send(h, 'c-alice', request(20, 'peerNotify', { peerId: 'carol', method: 'chat', data: { text: 'hi' } }));
+    expect(h.postedTo('c-carol')).toEqual([{ notification: true, method: 'chat', data: { from: 'alice', data: { text: 'hi' } } }]);
     expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 20, ok: true, data: { delivered: 1 } }]);
   });
 
-  it('notifies every other joined peer without peerId, with one Query', async () => {
+  it('notifies every other joined peer without peerId, reading only the roster', async () => {
     const h = roomHarness();
     await send(h, 'c-bob', request(21, 'peerNotify', { method: 'chat' }));
     expect(h.postedTo('c-carol')).toEqual([{ notification: true, method: 'chat', data: { from: 'bob', data: {} } }]);
     expect(h.postedTo('c-alice')).toEqual([]);
     expect(h.postedTo('c-dave')).toEqual([]);
     expect(h.postedTo('c-bob')).toEqual([{ response: true, id: 21, ok: true, data: { delivered: 1 } }]);
-    expect(h.dynamo.commandCalls(QueryCommand)).toHaveLength(1);
-    expect(h.dynamo.commandCalls(GetCommand)).toHaveLength(1); // bob's identity, cold
+    expect(h.dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(h.inputs(GetCommand).map((input) => input.Key.sk)).toEqual(['CONN', 'PEER_ROSTER']); // bob's identity (cold), the roster
   });
 
   it('answers 404 for a target not in the room', async () => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-alice', request(22, 'peerNotify', { peerId: 'zoe', method: 'chat' }));
     expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 22, ok: false, errorCode: 404 });
   });
@@ -265,7 +288,7 @@ describe('room relay: peerNotify', () => {
     ['a numeric peerId', { peerId: 1, method: 'chat' }],
     ['string data', { method: 'chat', data: 'x' }],
   ])('answers 400 to %s', async (_name, data) => {
-    const h = roomHarness();
+    const h = relayHarness();
     await send(h, 'c-alice', request(23, 'peerNotify', data));
     expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 23, ok: false, errorCode: 400 });
   });
@@ -276,8 +299,9 @@ describe('room relay: a peer still inside its $connect', () => {
   function connectingHarness() {
     const h = roomHarness();
     h.givenRoom('room1', [
-      { peerId: 'alice', connectionId: 'c-alice', data: {} },
-      { peerId: 'erin', connectionId: 'c-erin', data: {}, boundAt: Date.parse('2026-11-29T12:00:00Z') - 2_000 },
+      { peerId: 'alice', connectionId: 'c-alice', data: joined(), version: 1 },
+      // Version 0 and bound 2 s ago, yet on the roster: the runtime's rule for a binding still inside $connect.
+      { peerId: 'erin', connectionId: 'c-erin', data: {}, enrolled: true, boundAt: Date.parse('2026-11-29T12:00:00Z') - 2_000 },
     ]);
     h.api.on(PostToConnectionCommand, { ConnectionId: 'c-erin' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
     return h;
@@ -293,7 +317,7 @@ describe('room relay: a peer still inside its $connect', () => {
   it('treats a young peer that already joined (so its handshake completed) as gone', async () => {
     const h = roomHarness();
     h.givenRoom('room1', [
-      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'alice', connectionId: 'c-alice', data: joined(), version: 1 },
       { peerId: 'erin', connectionId: 'c-erin', data: joined(), version: 1, boundAt: Date.parse('2026-11-29T12:00:00Z') - 2_000 },
     ]);
     h.api.on(PostToConnectionCommand, { ConnectionId: 'c-erin' }).rejects(Object.assign(new Error('gone'), { name: 'GoneException' }));
