@@ -3,6 +3,7 @@ import { StaleDataError, isConditionalCheckFailed } from './errors.js';
 import { CONNECTION_STATE_TTL_SECONDS, isExpired } from './expiry.js';
 import { PEER_PREFIX, peerKey, roomPartition } from './keys.js';
 import type { ConnectionIdentity, PeerRecord } from './records.js';
+import { storableAttribute } from './storable.js';
 import { queryPrefix, ttlFor, type Item, type Table } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
@@ -21,6 +22,7 @@ export class PeerItems {
    */
   async bind(identity: ConnectionIdentity, data: Item = {}): Promise<PeerRecord | undefined> {
     const { roomId, peerId, connectionId } = identity;
+    const storableData = storableAttribute('data', data);
     const { Attributes } = await this.table.client.send(
       new PutCommand({
         TableName: this.table.tableName,
@@ -29,7 +31,7 @@ export class PeerItems {
           roomId,
           peerId,
           connectionId,
-          data,
+          data: storableData,
           version: 0,
           boundAt: this.table.now(),
           [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
@@ -64,6 +66,8 @@ export class PeerItems {
     expectedVersion: number,
     data: Item,
   ): Promise<number> {
+    // Checked before the try: an UnstorableDataError is the caller's, not a stale write.
+    const storableData = storableAttribute('data', data);
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
@@ -73,7 +77,7 @@ export class PeerItems {
           ConditionExpression: '#connectionId = :connectionId AND #version = :expected AND #ttl > :now',
           ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
-            ':data': data,
+            ':data': storableData,
             ':one': 1,
             ':connectionId': peer.connectionId,
             ':expected': expectedVersion,

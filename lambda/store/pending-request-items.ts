@@ -3,6 +3,7 @@ import { RequestIdTakenError, isConditionalCheckFailed } from './errors.js';
 import { PENDING_REQUEST_TTL_SECONDS, isExpired } from './expiry.js';
 import { pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
 import type { PendingRequestRecord } from './records.js';
+import { storableAttribute } from './storable.js';
 import { queryPrefix, ttlFor, type Item, type Table } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
@@ -16,6 +17,7 @@ export class PendingRequestItems {
 
   /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
   async put(request: PendingRequestRecord): Promise<void> {
+    const context = storableAttribute('context', request.context);
     try {
       await this.table.client.send(
         new PutCommand({
@@ -23,6 +25,7 @@ export class PendingRequestItems {
           Item: {
             ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
             ...request,
+            context,
             [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
