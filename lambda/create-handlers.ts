@@ -6,6 +6,8 @@ import { ConnectionSender } from './delivery/connection-sender.js';
 import { managementClientFor } from './delivery/management-client.js';
 import { managementEndpoint } from './delivery/management-endpoint.js';
 import { createLogger, type Logger } from './log.js';
+import { answerFailedMessage } from './runtime/answer.js';
+import { internalErrorAnswer, type ErrorAnswer } from './runtime/error-answer.js';
 import type { RouteOutcome, WebSocketEvent, WebSocketResult } from './runtime/events.js';
 import { createIdentityCache } from './runtime/identity-cache.js';
 import { onConnect } from './runtime/on-connect.js';
@@ -60,7 +62,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   function route(
     name: string,
     run: (services: RuntimeServices, event: WebSocketEvent) => Promise<RouteOutcome>,
-    failure: WebSocketResult,
+    failure: (answer: ErrorAnswer) => WebSocketResult,
   ): WebSocketHandler {
     return async (event) => {
       const started = Date.now();
@@ -72,17 +74,23 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         services.log.info(name, { route: event.requestContext.routeKey, connectionId, ...fields, durationMs: Date.now() - started });
         return result ?? { statusCode: 200 };
       } catch (error) {
+        // Whatever reaches here escaped the runtime's own handling (app
+        // errors in a request are answered inside it): internal, by rule.
+        const answer = internalErrorAnswer(error);
         const log = services?.log ?? options.logger ?? createLogger('error');
-        log.error(name, { route: event.requestContext.routeKey, connectionId, outcome: 'failed', error, durationMs: Date.now() - started });
-        return failure;
+        const fields = { route: event.requestContext.routeKey, connectionId, outcome: 'failed', errorId: answer.errorId, error };
+        log.error(name, { ...fields, durationMs: Date.now() - started });
+        if (services && name === 'message' && !event.isBase64Encoded) await answerFailedMessage(services, connectionId, event.body, answer);
+        return failure(answer);
       }
     };
   }
 
   return {
-    connect: route('connect', onConnect, { statusCode: 500, body: 'internal error' }),
-    disconnect: route('disconnect', onDisconnect, { statusCode: 200 }),
+    // The handshake is refused with the code (500, or 503 to try again) and the id to quote.
+    connect: route('connect', onConnect, ({ code, reason }) => ({ statusCode: code, body: reason })),
+    disconnect: route('disconnect', onDisconnect, () => ({ statusCode: 200 })),
     // A thrown $default would make API Gateway send its own error frame to the client.
-    message: route('message', onMessage, { statusCode: 200 }),
+    message: route('message', onMessage, () => ({ statusCode: 200 })),
   };
 }

@@ -37,6 +37,13 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
+/**
+ * Errors are logged whole: the stack, and what the AWS SDK attaches
+ * ($fault, $metadata with the request id, a network error's code), so the
+ * id a client was given for an internal error leads to all of it.
+ */
 function errorReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { name: value.name, message: value.message } : value;
+  if (!(value instanceof Error)) return value;
+  const { $fault, $metadata, code, cause } = value as Error & { $fault?: unknown; $metadata?: unknown; code?: unknown };
+  return { name: value.name, message: value.message, stack: value.stack, code, $fault, $metadata, cause };
 }

@@ -1,6 +1,8 @@
 import type { AppResponse } from '../app/types.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import { createErrorResponse, createSuccessResponse } from '../protocol/messages.js';
+import { parseMessage } from '../protocol/parse-message.js';
+import type { ErrorAnswer } from './error-answer.js';
 import type { RuntimeServices } from './ports.js';
 
 /**
@@ -23,5 +25,27 @@ export async function postAnswer(
     if (!(error instanceof PayloadTooLargeError)) throw error;
     services.log.warn('response too large, answering 413', { connectionId, bytes: error.bytes });
     return services.sender.post(connectionId, createErrorResponse(requestId, 413, error.message));
+  }
+}
+
+/**
+ * A message whose handling failed outside the app's request handler (its
+ * identity could not be read, its answer could not be sent, …): if it was
+ * a request, answer it with the internal error, so the client does not
+ * wait for its timeout. Best-effort: the store or API may still be failing.
+ */
+export async function answerFailedMessage(
+  services: RuntimeServices,
+  connectionId: string,
+  body: string | undefined | null,
+  answer: ErrorAnswer,
+): Promise<void> {
+  const parsed = parseMessage(body);
+  const requestId = parsed.kind === 'request' ? parsed.message.id : parsed.kind === 'invalid-request' ? parsed.id : undefined;
+  if (requestId === undefined) return;
+  try {
+    await services.sender.post(connectionId, createErrorResponse(requestId, answer.code, answer.reason));
+  } catch (error) {
+    services.log.warn('could not answer a failed request', { connectionId, requestId, errorId: answer.errorId, error });
   }
 }

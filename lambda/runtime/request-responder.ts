@@ -1,16 +1,16 @@
-import { ProtooError } from '../app/errors.js';
-import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import type { AppData, AppResponse, ReplyHandle } from '../app/types.js';
 import { postAnswer } from './answer.js';
+import { errorAnswer } from './error-answer.js';
 import { endGonePeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import type { ConnectionIdentity } from '../store/records.js';
 
 /**
  * accept / reject / defer for one client request, answered at most once.
- * After the handler returns, `finish` turns a throw into 500 (or the
- * ProtooError's code) and a handler that forgot to answer into 500, so the
- * client never waits for its timeout.
+ * After the handler returns, `finish` turns a throw into an error answer
+ * (see error-answer.ts: the app's message, the ProtooError's code, or an
+ * internal error's id, never its text) and a handler that forgot to answer
+ * into 500, so the client never waits for its timeout.
  */
 export class RequestResponder {
   private state: 'pending' | 'answered' | 'deferred' = 'pending';
@@ -40,7 +40,11 @@ export class RequestResponder {
   /** Waits for the answer to be sent, answering on the handler's behalf if needed. */
   async finish(handlerError?: unknown): Promise<void> {
     if (handlerError !== undefined && this.state !== 'answered') {
-      const { code, reason } = errorAnswer(handlerError);
+      const { code, reason, source, errorId } = errorAnswer(handlerError);
+      const where = { ...this.identity, requestId: this.requestId, errorCode: code };
+      // The id in an internal error's reason finds this line, with the full error.
+      if (source === 'internal') this.services.log.error('request failed', { ...where, errorId, error: handlerError });
+      else if (source === 'app') this.services.log.warn('request handler threw', { ...where, error: handlerError });
       this.state = 'pending';
       await this.answer({ ok: false, errorCode: code, errorReason: reason });
     } else if (this.state === 'pending') {
@@ -62,10 +66,4 @@ export class RequestResponder {
     });
     return this.sending;
   }
-}
-
-function errorAnswer(error: unknown): { code: number; reason: string } {
-  if (error instanceof ProtooError) return { code: error.code, reason: error.reason };
-  if (error instanceof PayloadTooLargeError) return { code: 413, reason: error.message };
-  return { code: 500, reason: error instanceof Error ? error.message : String(error) };
 }
