@@ -36,13 +36,19 @@ function onSignal(signal: NodeJS.Signals): void {
   }
   stopRequested = signal;
   firstSignalAt = performance.now();
+  if (!stopNow) {
+    // Still starting: nothing listens yet, so there is no connection to
+    // close; exiting kills DynamoDB Local through its exit hook.
+    process.stderr.write(`${signal} while starting: exiting\n`);
+    process.exit(0);
+  }
   process.stderr.write(`${signal}: closing connections and stopping…\n`);
-  // Before the stack is ready, main() stops it as soon as it is.
-  stopNow?.();
+  stopNow();
 }
 
 // From the first moment: a signal during startup (e.g. while DynamoDB Local
-// boots) must not kill this process with the engine still running.
+// boots) must not kill this process by default, which would skip the exit
+// hook and leave the engine running.
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 // The terminal closing: DynamoDB Local, in its own process group, would not get it.
@@ -75,10 +81,6 @@ async function main(): Promise<void> {
       },
     );
   };
-  if (stopRequested) {
-    stopNow();
-    return;
-  }
 
   const out = process.stdout;
   out.write(`protoo local stack ready (DynamoDB: ${stack.dynamodbEngine}${stack.dynamodbEndpoint ? ' at ' + stack.dynamodbEndpoint : ''}, table ${stack.tableName})\n`);

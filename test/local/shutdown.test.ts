@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -86,8 +86,8 @@ interface Running {
 }
 
 const started: Running[] = [];
-afterEach(() => {
-  // A failed test must not leave a stack behind for the next one.
+afterAll(() => {
+  // A failed test must not leave a stack behind.
   for (const run of started.splice(0)) {
     for (const pid of new Set([run.npm.pid!, ...run.tree, ...descendants(run.npm.pid!)])) {
       try {
@@ -101,6 +101,26 @@ afterEach(() => {
 
 /** `npm start` in its own process group (as a terminal runs it); resolves once it printed its URL. */
 async function npmStart(env: Record<string, string>): Promise<Running> {
+  const run = npmSpawn(env);
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`npm start printed no URL in 20 s:\n${run.output()}`)), 20_000);
+    run.npm.stdout.on('data', () => {
+      const output = run.output();
+      const url = /^(ws:\/\/127\.0\.0\.1:(\d+)\/local)$/m.exec(output);
+      if (!url) return;
+      clearTimeout(timer);
+      run.url = url[1]!;
+      run.port = Number(url[2]);
+      const engine = /DynamoDB: \S+ at http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (engine) run.dynamodbPort = Number(engine[1]);
+      ready();
+    });
+    run.npm.on('exit', (code) => fail(new Error(`npm start exited ${code}:\n${run.output()}`)));
+  });
+  return run;
+}
+
+function npmSpawn(env: Record<string, string>): Running {
   const npm = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     detached: true,
@@ -113,20 +133,6 @@ async function npmStart(env: Record<string, string>): Promise<Running> {
   const exited = new Promise<number | null>((done) => npm.on('exit', (code) => done(code)));
   const run: Running = { npm, url: '', port: 0, tree: [], output: () => output, exited };
   started.push(run);
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`npm start printed no URL in 20 s:\n${output}`)), 20_000);
-    npm.stdout.on('data', () => {
-      const url = /^(ws:\/\/127\.0\.0\.1:(\d+)\/local)$/m.exec(output);
-      if (!url) return;
-      clearTimeout(timer);
-      run.url = url[1]!;
-      run.port = Number(url[2]);
-      const engine = /DynamoDB: \S+ at http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      if (engine) run.dynamodbPort = Number(engine[1]);
-      ready();
-    });
-    npm.on('exit', (code) => fail(new Error(`npm start exited ${code}:\n${output}`)));
-  });
   return run;
 }
 
@@ -138,13 +144,14 @@ async function stopAndCheck(run: Running, send: (tree: number[]) => void): Promi
   send(tree);
   expect(await run.exited, run.output()).toBe(0);
   expect(await survivors(tree)).toEqual([]);
-  expect(await portIsFree(run.port)).toBe(true);
+  if (run.port) expect(await portIsFree(run.port)).toBe(true);
   if (run.dynamodbPort) expect(await portIsFree(run.dynamodbPort)).toBe(true);
   // npm → node (→ esbuild, java): no shell or tsx wrapper in between to drop a signal.
   expect(commands[0]).toMatch(/^node --import tsx local\/start\.ts/);
 }
 
-describe('npm start stops cleanly and leaves nothing behind', () => {
+// Concurrent: each case is mostly waiting for processes to start and stop.
+describe.concurrent('npm start stops cleanly and leaves nothing behind', () => {
   it('SIGTERM to the npm process (kill <pid of npm start>)', async () => {
     const run = await npmStart({});
     await stopAndCheck(run, () => process.kill(run.npm.pid!, 'SIGTERM'));
@@ -179,5 +186,17 @@ describe('npm start stops cleanly and leaves nothing behind', () => {
       .map((line) => JSON.parse(line));
     expect(disconnects).toEqual([expect.objectContaining({ message: 'disconnect', outcome: 'disconnected', peerId: 'alice' })]);
     expect(run.output()).not.toMatch(/ECONNREFUSED|second SIGINT/);
+  });
+
+  it('SIGTERM while DynamoDB Local is still starting: java is not left behind', async () => {
+    const run = npmSpawn({ DYNAMODB_ENGINE: 'dynamodb-local' });
+    // No event tells when java was spawned: look for it in the process tree.
+    const deadline = Date.now() + 10_000;
+    while (!descendants(run.npm.pid!).some((pid) => commandOf(pid).startsWith('java '))) {
+      expect(Date.now(), `no java started:\n${run.output()}`).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await stopAndCheck(run, () => process.kill(run.npm.pid!, 'SIGTERM'));
+    expect(run.output()).toContain('SIGTERM while starting: exiting');
   });
 });
