@@ -261,13 +261,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       connectionIds: () => gateway.registry.openIds(),
       stop: () =>
         (stopped ??= (async () => {
-          await gateway.shutdown();
-          await new Promise<void>((resolve) => {
-            httpServer.close(() => resolve());
-            httpServer.closeAllConnections();
-          });
-          await engine.stop();
-          releaseEnv?.();
+          try {
+            // Every final $disconnect runs first: it reads and writes the
+            // table and posts to the Management API on this server.
+            await gateway.shutdown();
+            await new Promise<void>((resolve) => {
+              httpServer.close(() => resolve());
+              httpServer.closeAllConnections();
+            });
+          } finally {
+            // The engine last, and even if the above failed: never leave Java running.
+            await engine.stop();
+            releaseEnv?.();
+          }
         })()),
     };
     logger.info('local stack ready', { url: stack.url, dynamodb: engine.kind, tableName });
