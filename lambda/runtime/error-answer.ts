@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProtooError } from '../app/errors.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
-import { AlreadyEnrolledError, RequestIdTakenError, StaleDataError } from '../store/errors.js';
+import { AlreadyEnrolledError, RequestIdTakenError, RosterFullError, StaleDataError, StaleRosterEntryError } from '../store/errors.js';
 import { UnstorableDataError } from '../store/storable.js';
 
 /**
@@ -59,15 +59,16 @@ export function internalErrorAnswer(error: unknown): ErrorAnswer & { errorId: st
     : { code: 500, reason: `internal error (id ${errorId})`, errorId, source: 'internal' };
 }
 
+/** The store's own errors: the runtime turns them into answers; one the app lets through is internal (its text names connections). */
+const STORE_ERRORS = [StaleDataError, RequestIdTakenError, AlreadyEnrolledError, RosterFullError, StaleRosterEntryError];
+
 export function isInternalError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   return (
     internalErrors.has(error) ||
     '$metadata' in error ||
     '$fault' in error ||
-    error instanceof StaleDataError ||
-    error instanceof RequestIdTakenError ||
-    error instanceof AlreadyEnrolledError
+    STORE_ERRORS.some((type) => error instanceof type)
   );
 }
 

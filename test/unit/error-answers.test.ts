@@ -14,6 +14,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../lambda/app/types.js';
 import { markInternal } from '../../lambda/runtime/error-answer.js';
+import { StaleDataError, StaleRosterEntryError } from '../../lambda/store/errors.js';
 import { connectionKey, peerKey } from '../../lambda/store/keys.js';
 import { connectEvent, createHarness, messageEvent } from './support/harness.js';
 
@@ -145,5 +146,16 @@ describe('failures outside the app handler', () => {
     h.dynamo.onAnyCommand().rejects(validation());
     const result = await h.handlers.connect(connectEvent('c1', { roomId: 'room1', peerId: 'alice' }));
     expect(result).toEqual({ statusCode: 500, body: expect.stringMatching(/^internal error \(id [0-9a-f]{12}\)$/) });
+  });
+});
+
+describe('store errors an app lets through are internal: their text names connections', () => {
+  it.each([
+    ['StaleDataError', () => new StaleDataError('peer alice is no longer bound to connection c1')],
+    ['StaleRosterEntryError', () => new StaleRosterEntryError('c-old')],
+  ])('%s', async (_name, error) => {
+    const h = harnessWithPeer({ onRequest: () => { throw error(); } });
+    await h.handlers.message(request(1, 'x'));
+    expect(h.postedTo('c1')[0]).toMatchObject({ errorCode: 500, errorReason: expect.stringMatching(/^internal error \(id [0-9a-f]{12}\)$/) });
   });
 });
