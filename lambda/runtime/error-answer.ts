@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProtooError } from '../app/errors.js';
+import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import { AlreadyEnrolledError, RequestIdTakenError, RosterFullError, StaleDataError, StaleRosterEntryError } from '../store/errors.js';
 import { UnstorableDataError } from '../store/storable.js';
@@ -14,7 +15,8 @@ import { UnstorableDataError } from '../store/storable.js';
  * - an error is internal when it carries the AWS SDK's `$metadata` or
  *   `$fault` (service errors, and — added by the SDK's retry layer —
  *   network errors and timeouts), is one of the store's own errors that
- *   the app let through, or was marked with `markInternal`. The client
+ *   the app let through, a DeliveryFailedError (a Management API call that
+ *   did not get through), or was marked with `markInternal`. The client
  *   gets `500 internal error (id …)`, or 503 `… try again (id …)` when
  *   retrying may help, never the internal message; the caller logs the
  *   full error with the id;
@@ -59,8 +61,8 @@ export function internalErrorAnswer(error: unknown): ErrorAnswer & { errorId: st
     : { code: 500, reason: `internal error (id ${errorId})`, errorId, source: 'internal' };
 }
 
-/** The store's own errors: the runtime turns them into answers; one the app lets through is internal (its text names connections). */
-const STORE_ERRORS = [StaleDataError, RequestIdTakenError, AlreadyEnrolledError, RosterFullError, StaleRosterEntryError];
+/** The runtime's own errors: it turns them into answers; one the app lets through is internal (its text names connections). */
+const RUNTIME_ERRORS = [StaleDataError, RequestIdTakenError, AlreadyEnrolledError, RosterFullError, StaleRosterEntryError, DeliveryFailedError];
 
 export function isInternalError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -68,7 +70,7 @@ export function isInternalError(error: unknown): boolean {
     internalErrors.has(error) ||
     '$metadata' in error ||
     '$fault' in error ||
-    STORE_ERRORS.some((type) => error instanceof type)
+    RUNTIME_ERRORS.some((type) => error instanceof type)
   );
 }
 
@@ -88,8 +90,10 @@ const RETRYABLE_NAMES = new Set([
 ]);
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
-function mayHelpToRetry(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+/** Looks through wrappers (a DeliveryFailedError's cause is the SDK's error). */
+function mayHelpToRetry(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  if (error instanceof DeliveryFailedError) return true;
   const { name, code, $retryable, $fault, $metadata } = error as {
     name?: unknown;
     code?: unknown;
@@ -104,6 +108,7 @@ function mayHelpToRetry(error: unknown): boolean {
     status >= 500 ||
     status === 429 ||
     (typeof name === 'string' && RETRYABLE_NAMES.has(name)) ||
-    (typeof code === 'string' && RETRYABLE_CODES.has(code))
+    (typeof code === 'string' && RETRYABLE_CODES.has(code)) ||
+    mayHelpToRetry((error as { cause?: unknown }).cause, depth + 1)
   );
 }

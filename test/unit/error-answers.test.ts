@@ -13,6 +13,7 @@ import {
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../lambda/app/types.js';
+import { DeliveryFailedError } from '../../lambda/delivery/delivery-failed.js';
 import { markInternal } from '../../lambda/runtime/error-answer.js';
 import { StaleDataError, StaleRosterEntryError } from '../../lambda/store/errors.js';
 import { connectionKey, peerKey } from '../../lambda/store/keys.js';
@@ -157,5 +158,16 @@ describe('store errors an app lets through are internal: their text names connec
     const h = harnessWithPeer({ onRequest: () => { throw error(); } });
     await h.handlers.message(request(1, 'x'));
     expect(h.postedTo('c1')[0]).toMatchObject({ errorCode: 500, errorReason: expect.stringMatching(/^internal error \(id [0-9a-f]{12}\)$/) });
+  });
+});
+
+describe('a Management API call that did not get through', () => {
+  it('is a 503 with an id even when it propagates through app code, never its text (it names the connection)', async () => {
+    const timeout = Object.assign(new Error('socket did not connect within 1000 ms'), { name: 'TimeoutError', $metadata: { attempts: 2 } });
+    const h = harnessWithPeer({ onRequest: () => { throw new DeliveryFailedError('c-target', timeout); } });
+    await h.handlers.message(request(1, 'x'));
+    const [answer] = h.postedTo('c1');
+    expect(answer).toMatchObject({ errorCode: 503, errorReason: expect.stringMatching(/^temporarily unavailable, try again \(id [0-9a-f]{12}\)$/) });
+    expect(answer.errorReason).not.toContain('c-target');
   });
 });
