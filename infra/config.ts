@@ -35,6 +35,8 @@ export const CONTEXT_KEYS = [
   'domainMappingKey',
   'authorizerFunctionArn',
   'authorizerIdentitySource',
+  'roomMaxPeers',
+  'peerInfoMaxBytes',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -82,6 +84,7 @@ export function configFromContext(get: Get): StackConfig {
       removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       pointInTimeRecovery: bool(get, 'pointInTimeRecovery') ?? prod,
       entry: str(get, 'entry'),
+      roomCapacity: roomCapacity(get),
     },
     customDomain:
       domainName && certificateArn
@@ -89,6 +92,12 @@ export function configFromContext(get: Get): StackConfig {
         : undefined,
     authorizer: functionArn ? { functionArn, identitySource } : undefined,
   };
+}
+
+function roomCapacity(get: Get): ProtooWebSocketApiProps['roomCapacity'] {
+  const maxPeers = int(get, 'roomMaxPeers');
+  const maxInfoBytes = int(get, 'peerInfoMaxBytes');
+  return maxPeers === undefined && maxInfoBytes === undefined ? undefined : { maxPeers, maxInfoBytes };
 }
 
 function str(get: Get, key: ContextKey): string | undefined {

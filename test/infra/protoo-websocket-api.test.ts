@@ -471,3 +471,21 @@ describe('GIVEN the bundling defaults', () => {
     expect(DEFAULT_ENTRY).toMatch(/lambda[\\/]entry\.ts$/);
   });
 });
+
+describe('GIVEN a room capacity', () => {
+  it('THEN every function gets ROOM_MAX_PEERS and PEER_INFO_MAX_BYTES, defaults filling what is unset', () => {
+    const { template, protoo, id } = synth({ roomCapacity: { maxPeers: 500, maxInfoBytes: 160 } });
+    for (const name of ROUTE_NAMES) {
+      const variables = template.toJSON().Resources[id(protoo.functions[name])].Properties.Environment.Variables;
+      expect(variables).toMatchObject({ ROOM_MAX_PEERS: '500', PEER_INFO_MAX_BYTES: '160' });
+    }
+    const defaults = synth({ roomCapacity: { maxPeers: 20 } });
+    const variables = defaults.template.toJSON().Resources[defaults.id(defaults.protoo.functions.message)].Properties.Environment.Variables;
+    expect(variables).toMatchObject({ ROOM_MAX_PEERS: '20', PEER_INFO_MAX_BYTES: '1024' });
+  });
+
+  it('THEN a capacity whose full peer list would not fit in one 128 KB message fails the synth with one line', () => {
+    expect(() => synth({ roomCapacity: { maxPeers: 500 } })).toThrow(/ROOM_MAX_PEERS=500 with PEER_INFO_MAX_BYTES=1024 allows a \d+-byte peer list/);
+    expect(() => synth({ roomCapacity: { maxPeers: 0 } })).toThrow(/ROOM_MAX_PEERS must be a whole number/);
+  });
+});

@@ -57,10 +57,12 @@ export function roomRacesSuite(engine: () => RunningEngine): void {
       open.push(p);
       return p;
     };
-    afterEach(() => {
+    afterEach(async () => {
       for (const p of open.splice(0)) p.close();
       ctx().hooks.beforeHandshake = undefined;
       releaseAllGates();
+      // Let the invocations the closes started finish before the next test (and before the engine stops).
+      await tracked.idle();
     });
 
     it(`a join racing its own close (0–40 ms): no observer keeps a ghost, in ${TRIALS} trials`, async () => {
