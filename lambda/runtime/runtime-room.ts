@@ -49,8 +49,15 @@ export class RuntimeRoom implements Room {
   async enroll(peer: Peer, options: EnrollOptions = {}): Promise<Peer[]> {
     const identity = { connectionId: peer.connectionId, roomId: this.id, peerId: peer.id };
     const roster = await this.enrollOnRoster(identity, options.capacity);
-    // The roster names who came first; the Query brings their data.
-    const { peers } = await this.services.store.listRoom(this.id);
+    let peers: PeerRecord[];
+    try {
+      // The roster names who came first; the Query brings their data.
+      ({ peers } = await this.services.store.listRoom(this.id));
+    } catch (error) {
+      // Nobody has heard of this enrollment yet: undo it, so a retry starts clean.
+      await this.services.store.leaveRoster(identity);
+      throw error;
+    }
     const own = peers.find((record) => record.peerId === peer.id);
     if (own?.connectionId !== peer.connectionId) {
       // Replaced (or closed) while enrolling: its replacement's cleanup may

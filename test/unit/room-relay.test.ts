@@ -1,7 +1,7 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { roomRelay } from '../../lambda/apps/room-relay.js';
+import { createRoomRelay, roomRelay } from '../../lambda/apps/room-relay.js';
 import { pendingRequestKey } from '../../lambda/store/keys.js';
 import { conditionalCheckFailed, createHarness, disconnectEvent, messageEvent, type Harness } from './support/harness.js';
 
@@ -383,5 +383,79 @@ describe('room relay: answers protoo-client sends to a relayed request', () => {
     givenPending(h, 900);
     await send(h, 'c-bob', { response: true, id: 900, ...answer });
     expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 10, ...relayed }]);
+  });
+});
+
+describe('room relay: a join that fails after enrolling leaves nothing behind', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 }, $retryable: { throttling: true } });
+
+  it('a store error reading the room: off the roster again, nobody told, and a retry joins', async () => {
+    const h = roomHarness();
+    const { roster } = h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    ]);
+    h.dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'PEER' } }).rejectsOnce(throttled());
+    await send(h, 'c-alice', request(70, 'join', { data: { name: 'Alice' } }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 70, ok: false, errorCode: 503, errorReason: expect.stringMatching(/^temporarily unavailable, try again \(id [0-9a-f]+\)$/) }]);
+    expect(roster.has('member:alice')).toBe(false);
+    expect(h.postedTo('c-bob')).toEqual([]);
+
+    // The store recovers (the same room, read afresh: alice is not on the roster).
+    const again = h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    ]);
+    await send(h, 'c-alice', request(71, 'join', { data: { name: 'Alice' } }));
+    expect(h.postedTo('c-alice')[1]).toEqual({ response: true, id: 71, ok: true, data: { peers: [{ id: 'bob', data: { name: 'Bob' } }] } });
+    expect(again.roster.get('member:alice')?.connectionId).toBe('c-alice');
+    expect(h.postedTo('c-bob')).toEqual([{ notification: true, method: 'newPeer', data: { id: 'alice', data: { name: 'Alice' } } }]);
+  });
+
+  it('an answer that cannot be posted: off the roster again, and whoever may have heard newPeer hears peerClosed', async () => {
+    const h = roomHarness();
+    const { roster } = h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    ]);
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-alice' }).rejectsOnce(Object.assign(new Error('Internal'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
+    await send(h, 'c-alice', request(72, 'join', { data: { name: 'Alice' } }));
+    expect(roster.has('member:alice')).toBe(false);
+    // Told nothing, or told and then corrected: never left believing alice joined.
+    expect(h.postedTo('c-bob').map((message) => message.method).at(-1) ?? 'peerClosed').toBe('peerClosed');
+    await send(h, 'c-alice', request(73, 'join', { data: { name: 'Alice' } }));
+    expect(h.postedTo('c-alice').at(-1)).toMatchObject({ id: 73, ok: true });
+    expect(h.postedTo('c-bob').at(-1)).toEqual({ notification: true, method: 'newPeer', data: { id: 'alice', data: { name: 'Alice' } } });
+  });
+
+  it('a peer that left while its join was being announced is corrected with peerClosed', async () => {
+    const h = roomHarness();
+    const { roster } = h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    ]);
+    // Alice's connection closes just as bob hears newPeer: her leave runs before the join settles.
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-bob' }).callsFake(() => {
+      roster.delete('member:alice');
+      return {};
+    });
+    await send(h, 'c-alice', request(74, 'join', { data: { name: 'Alice' } }));
+    expect(h.postedTo('c-bob')).toEqual([
+      { notification: true, method: 'newPeer', data: { id: 'alice', data: { name: 'Alice' } } },
+      { notification: true, method: 'peerClosed', data: { peerId: 'alice' } },
+    ]);
+  });
+
+  it('a room at its capacity refuses with 403 before writing anything', async () => {
+    const h = createHarness(createRoomRelay({ maxPeers: 2, maxInfoBytes: 64 }));
+    h.givenConnection('c-alice', 'room1', 'alice');
+    h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice', data: {} },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined(), version: 1 },
+      { peerId: 'carol', connectionId: 'c-carol', data: joined(), version: 1 },
+    ]);
+    await send(h, 'c-alice', request(75, 'join', { data: {} }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 75, ok: false, errorCode: 403, errorReason: 'room is full (2 peers)' }]);
+    expect(h.inputs(UpdateCommand)).toEqual([]);
   });
 });
