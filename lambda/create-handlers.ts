@@ -16,6 +16,7 @@ import { onMessage } from './runtime/on-message.js';
 import type { RuntimeServices } from './runtime/ports.js';
 import { documentClientFor } from './store/document-client.js';
 import { StateStore } from './store/state-store.js';
+import { markingErrors } from './runtime/error-answer.js';
 
 export interface HandlerOptions {
   /** Read on every invocation, so a local stack can point at its own engine. */
@@ -50,8 +51,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
     return {
       app,
-      store: new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint), config.tableName, options.now),
-      sender: new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint)),
+      store: markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint), config.tableName, options.now)),
+      sender: markingErrors(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint))),
       log: options.logger ?? createLogger(config.logLevel),
       identities,
       fanOutConcurrency: options.fanOutConcurrency ?? 25,

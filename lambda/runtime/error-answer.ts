@@ -112,3 +112,25 @@ function mayHelpToRetry(error: unknown, depth = 0): boolean {
     mayHelpToRetry((error as { cause?: unknown }).cause, depth + 1)
   );
 }
+
+/**
+ * The store and the sender are the runtime's: whatever they throw (an SDK
+ * error, or a bug such as a TypeError) is internal, even when it surfaces
+ * through app code. Wraps a port so every error it raises is marked.
+ */
+export function markingErrors<T extends object>(port: T): T {
+  return new Proxy(port, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result = value.apply(target, args);
+          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(markInternal(error))) : result;
+        } catch (error) {
+          throw markInternal(error);
+        }
+      };
+    },
+  });
+}

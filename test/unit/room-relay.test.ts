@@ -459,3 +459,14 @@ describe('room relay: a join that fails after enrolling leaves nothing behind', 
     expect(h.inputs(UpdateCommand)).toEqual([]);
   });
 });
+
+describe('room relay: a bug inside the store never puts its text on the wire', () => {
+  it('a malformed answer from DynamoDB (a TypeError in the store) is a 500 with an id, not the TypeError text', async () => {
+    const h = roomHarness();
+    h.dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'PEER' } }).resolves(undefined as never);
+    await send(h, 'c-bob', request(80, 'getPeers'));
+    const [answer] = h.postedTo('c-bob');
+    expect(answer).toMatchObject({ id: 80, ok: false, errorCode: 500, errorReason: expect.stringMatching(/^internal error \(id [0-9a-f]+\)$/) });
+    expect(h.logs.some((line) => line.level === 'error' && JSON.stringify(line).includes("reading 'Items'"))).toBe(true);
+  });
+});
