@@ -127,12 +127,13 @@ export class WebSocketGateway {
     const connection = this.registry.getOpen(connectionId);
     if (!connection) return 'gone';
     if (wouldOverflow(connection, data.length, this.backpressure)) {
-      this.options.logger.info('client is not reading: send buffer full', {
-        connectionId,
-        bufferedBytes: connection.socket?.bufferedAmount,
-        onOverflow: this.backpressure.onOverflow,
-      });
-      if (this.backpressure.onOverflow === 'reject') return 'full';
+      const fields = { connectionId, bufferedBytes: connection.socket?.bufferedAmount };
+      if (this.backpressure.onOverflow === 'reject') {
+        // Every post to it says so until it reads again: debug, not info.
+        this.options.logger.debug('client is not reading: send buffer full, 429', fields);
+        return 'full';
+      }
+      this.options.logger.info('client is not reading: send buffer full, dropping the connection', fields);
       this.drop(connection, SLOW_CLIENT_CLOSE);
       return 'gone';
     }

@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { isLoopback } from './management-endpoint.js';
 
 /**
  * How long one Management API call may take. API Gateway answers a post in
@@ -6,35 +7,48 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
  * and may post in a few sequential steps (an answer, then a broadcast), so
  * one stuck call must cost seconds, not the whole budget:
  *
- * - `postTimeoutMs` (POST_TIMEOUT_MS, default 2 s): a socket silent this long
- *   while waiting for the answer fails the attempt — ~100× a normal answer.
+ * - `postTimeoutMs` (POST_TIMEOUT_MS, default 2 s): the wait for a socket to
+ *   connect, and then the silence while waiting for the answer, that fail
+ *   an attempt — ~100× a normal answer.
  * - the whole attempt, including waiting for a free socket, is capped at
- *   twice that, so a saturated local stack is not mistaken for a stuck call.
+ *   twice that.
  * - `maxAttempts` 2: one retry covers a passing 5xx, throttle or reset; more
  *   would only stretch the wait on a client whose buffer stays full.
- * Worst case per call: 2 × 4 s + ≤ 1 s of the SDK's throttling backoff ≈ 9 s.
+ *   Worst case per call: 2 × 4 s + ≤ 1 s of the SDK's throttling backoff ≈ 9 s.
  * - keep-alive sockets, 50 per client: a broadcast runs 25 posts at once
  *   (fan-out concurrency) and other posts of the invocation (an answer, a
  *   close) must not queue behind it.
+ *
+ * The local stack (a loopback endpoint) defaults to 10 s: there the gateway
+ * shares one event loop with every invocation and the DynamoDB engine, so a
+ * storm of joins delays answers by seconds with nothing stuck (its gateway
+ * never holds a post: see local/gateway-quotas.ts, backpressure).
  */
 export interface ManagementClientSettings {
   postTimeoutMs: number;
-  connectionTimeoutMs: number;
   maxAttempts: number;
   maxSockets: number;
 }
 
 export const DEFAULT_MANAGEMENT_CLIENT_SETTINGS: ManagementClientSettings = {
   postTimeoutMs: 2_000,
-  connectionTimeoutMs: 1_000,
   maxAttempts: 2,
   maxSockets: 50,
 };
 
-/** The settings, with POST_TIMEOUT_MS (milliseconds, a positive integer) from the environment. */
-export function managementClientSettings(env: NodeJS.ProcessEnv = process.env): ManagementClientSettings {
+/** The default post timeout against the local stack (see above). */
+export const LOCAL_STACK_POST_TIMEOUT_MS = 10_000;
+
+/**
+ * The settings for an endpoint, with POST_TIMEOUT_MS (milliseconds, a
+ * positive integer) from the environment.
+ */
+export function managementClientSettings(env: NodeJS.ProcessEnv = process.env, endpoint?: string): ManagementClientSettings {
   const raw = env.POST_TIMEOUT_MS;
-  if (raw === undefined || raw === '') return DEFAULT_MANAGEMENT_CLIENT_SETTINGS;
+  if (raw === undefined || raw === '') {
+    const local = endpoint !== undefined && isLoopback(new URL(endpoint).host);
+    return local ? { ...DEFAULT_MANAGEMENT_CLIENT_SETTINGS, postTimeoutMs: LOCAL_STACK_POST_TIMEOUT_MS } : DEFAULT_MANAGEMENT_CLIENT_SETTINGS;
+  }
   const postTimeoutMs = Number(raw);
   if (!Number.isInteger(postTimeoutMs) || postTimeoutMs <= 0) {
     throw new Error(`POST_TIMEOUT_MS must be a positive whole number of milliseconds, got "${raw}"`);
@@ -50,7 +64,7 @@ export function createManagementClient(endpoint: string, settings: ManagementCli
     maxAttempts: settings.maxAttempts,
     // NodeHttpHandler options (a plain object: the SDK builds the handler).
     requestHandler: {
-      connectionTimeout: settings.connectionTimeoutMs,
+      connectionTimeout: settings.postTimeoutMs,
       socketTimeout: settings.postTimeoutMs,
       requestTimeout: 2 * settings.postTimeoutMs,
       throwOnRequestTimeout: true,
@@ -64,7 +78,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 
 /** One client per endpoint (and settings), reused by every warm invocation. */
 export function managementClientFor(endpoint: string, env: NodeJS.ProcessEnv = process.env): ApiGatewayManagementApiClient {
-  const settings = managementClientSettings(env);
+  const settings = managementClientSettings(env, endpoint);
   const key = `${endpoint} ${settings.postTimeoutMs}`;
   let client = clients.get(key);
   if (!client) {

@@ -15,7 +15,8 @@ export function managementEndpoint(
   return stage && stage !== '$default' ? `${scheme}://${domainName}/${stage}` : `${scheme}://${domainName}`;
 }
 
-function isLoopback(domainName: string): boolean {
+/** `localhost`, `[::1]` or `127.x.x.x`, with or without a port: the local stack. */
+export function isLoopback(domainName: string): boolean {
   const host = domainName.startsWith('[') ? domainName.slice(0, domainName.indexOf(']') + 1) : domainName.split(':')[0];
   return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }

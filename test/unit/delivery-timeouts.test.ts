@@ -10,6 +10,7 @@ import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
 import { DeliveryFailedError } from '../../lambda/delivery/delivery-failed.js';
 import {
   DEFAULT_MANAGEMENT_CLIENT_SETTINGS,
+  LOCAL_STACK_POST_TIMEOUT_MS,
   managementClientFor,
   managementClientSettings,
 } from '../../lambda/delivery/management-client.js';
@@ -167,9 +168,11 @@ describe('a broadcast with one stuck recipient', () => {
 });
 
 describe('settings', () => {
-  it('POST_TIMEOUT_MS sets the per-call timeout; absent, the default holds', () => {
-    expect(managementClientSettings({}).postTimeoutMs).toBe(DEFAULT_MANAGEMENT_CLIENT_SETTINGS.postTimeoutMs);
-    expect(managementClientSettings({ POST_TIMEOUT_MS: '750' }).postTimeoutMs).toBe(750);
+  it('POST_TIMEOUT_MS sets the per-call timeout; absent, 2 s on AWS and 10 s against the local stack', () => {
+    expect(managementClientSettings({}, 'https://abc.execute-api.eu-west-1.amazonaws.com/prod').postTimeoutMs).toBe(2_000);
+    expect(managementClientSettings({}, 'http://127.0.0.1:8080/local').postTimeoutMs).toBe(LOCAL_STACK_POST_TIMEOUT_MS);
+    expect(managementClientSettings({ POST_TIMEOUT_MS: '750' }, 'http://127.0.0.1:8080/local').postTimeoutMs).toBe(750);
+    expect(DEFAULT_MANAGEMENT_CLIENT_SETTINGS.maxSockets).toBeGreaterThanOrEqual(2 * 25);
   });
 
   it('refuses a POST_TIMEOUT_MS that is not a positive whole number, with a one-line error', () => {
