@@ -22,7 +22,7 @@ import { apiId as newApiId } from './ids.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { createManagementApi } from './management-api.js';
 import type { AuthorizerEvent, AuthorizerResult, LambdaHandler, RouteKey, WebSocketEvent, WebSocketHandlers } from './types.js';
-import { LIMITS, WebSocketGateway } from './websocket-gateway.js';
+import { LIMITS, WebSocketGateway, type Backpressure } from './websocket-gateway.js';
 
 export type DynamoDbOption = EngineSpec | EngineSpec['kind'] | { endpoint: string };
 
@@ -63,6 +63,11 @@ export interface LocalStackOptions {
    * window between `$connect` returning and the client's `open`.
    */
   beforeHandshake?: (event: WebSocketEvent) => void | Promise<void>;
+  /**
+   * A client that does not read: how much a POST may queue for it (default
+   * 1 MiB) and what happens past that ('reject': 429, the default; 'close').
+   */
+  backpressure?: Partial<Backpressure>;
   /** Region for ARNs and the SDK. Default process.env.AWS_REGION or us-east-1. */
   region?: string;
   /** `requestContext.domainName` override (must reach this server). */
@@ -219,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routeResponses: options.routeResponses ?? false,
       beforeInvoke: options.beforeInvoke,
       beforeHandshake: options.beforeHandshake,
+      backpressure: options.backpressure,
       functionNames: { $connect: 'protoo-connect', $disconnect: 'protoo-disconnect', $default: 'protoo-default' },
       logger,
     });

@@ -1,5 +1,6 @@
 import type { AppResponse, PeerClosedReason } from '../app/types.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
+import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { createNotification } from '../protocol/messages.js';
 import type { ConnectionIdentity, PeerRecord, Roster } from '../store/records.js';
 import { resolveIdentity } from './identity.js';
@@ -9,6 +10,9 @@ import { RuntimeRoom } from './runtime-room.js';
 
 /** What a request pending on a peer that left resolves to. */
 export const PEER_CLOSED_RESPONSE: AppResponse = { ok: false, errorCode: 410, errorReason: 'peer closed' };
+
+/** What a request whose post timed out or kept failing (DeliveryFailedError) resolves to. */
+export const PEER_UNREACHABLE_RESPONSE: AppResponse = { ok: false, errorCode: 504, errorReason: 'peer unreachable' };
 
 /** What a request to a peer whose handshake has not completed yet resolves to. */
 export const PEER_CONNECTING_RESPONSE: AppResponse = { ok: false, errorCode: 410, errorReason: 'peer is still connecting' };
@@ -60,10 +64,21 @@ export async function endPeer(
  * protoo-client would reconnect; `peerReplaced` lets the app stop it).
  */
 export async function retireReplacedPeer(services: RuntimeServices, old: PeerRecord): Promise<void> {
-  await services.sender.post(old.connectionId, createNotification('peerReplaced', { peerId: old.peerId }));
+  // A stuck old connection must not refuse the new one: a post or close
+  // that cannot get through is logged and the replacement goes on.
+  await tolerateUndelivered(services, old, () => services.sender.post(old.connectionId, createNotification('peerReplaced', { peerId: old.peerId })));
   // Close even when the post found it Gone: it may still be inside its own $connect.
-  await services.sender.close(old.connectionId);
+  await tolerateUndelivered(services, old, () => services.sender.close(old.connectionId));
   await endPeer(services, identityOf(old), 'replaced', old);
+}
+
+async function tolerateUndelivered(services: RuntimeServices, old: PeerRecord, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof DeliveryFailedError)) throw error;
+    services.log.warn('replaced connection unreachable', { ...identityOf(old), error: error.message });
+  }
 }
 
 /**

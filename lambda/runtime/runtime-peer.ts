@@ -1,10 +1,11 @@
 import { ConnectionReplacedError } from '../app/errors.js';
 import type { AppData, Peer } from '../app/types.js';
+import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import { createNotification, createRequest, generateRequestId } from '../protocol/messages.js';
 import { RequestIdTakenError, StaleDataError } from '../store/errors.js';
 import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
-import { PEER_CONNECTING_RESPONSE, endGonePeer, endPeer, failPendingRequest } from './peer-lifecycle.js';
+import { PEER_CONNECTING_RESPONSE, PEER_UNREACHABLE_RESPONSE, endGonePeer, endPeer, failPendingRequest } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 
 /**
@@ -55,7 +56,15 @@ export class RuntimePeer implements Peer {
   }
 
   async notify(method: string, data: AppData = {}): Promise<boolean> {
-    const result = await this.services.sender.post(this.connectionId, createNotification(method, data));
+    let result: 'sent' | 'gone';
+    try {
+      result = await this.services.sender.post(this.connectionId, createNotification(method, data));
+    } catch (error) {
+      // Timed out or kept failing: not delivered, and not gone either.
+      if (!(error instanceof DeliveryFailedError)) throw error;
+      this.services.log.warn('notification not delivered', { ...this.identity, method, error: error.message });
+      return false;
+    }
     if (result === 'gone') await endGonePeer(this.services, this.identity, this.record);
     return result === 'sent';
   }
@@ -68,7 +77,12 @@ export class RuntimePeer implements Peer {
       result = await this.services.sender.post(this.connectionId, createRequest(requestId, method, data));
     } catch (error) {
       if (error instanceof PayloadTooLargeError) await this.services.store.takePendingRequest(this.roomId, this.connectionId, requestId);
-      throw error;
+      if (!(error instanceof DeliveryFailedError)) throw error;
+      // Not delivered: the request fails at once (the caller is answered
+      // through onResponse), instead of a 500 and a pending item left behind.
+      this.services.log.warn('request not delivered', { ...this.identity, method, error: error.message });
+      await failPendingRequest(this.services, this.identity, requestId, PEER_UNREACHABLE_RESPONSE);
+      return requestId;
     }
     // Gone: ending the peer fails its pending requests, this one included;
     // a peer still connecting is kept, and only this request fails.

@@ -470,3 +470,25 @@ describe('room relay: a bug inside the store never puts its text on the wire', (
     expect(h.logs.some((line) => line.level === 'error' && JSON.stringify(line).includes("reading 'Items'"))).toBe(true);
   });
 });
+
+describe('room relay: a peer the Management API cannot reach (timed out, 5xx, 429)', () => {
+  const unreachable = () => Object.assign(new Error('LimitExceededException'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } });
+
+  it('a relayed request to it fails at once with 504, leaving no pending request behind, and keeps the peer', async () => {
+    const h = relayHarness();
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-bob' }).rejects(unreachable());
+    h.dynamo.on(DeleteCommand).callsFake((input) => ({ Attributes: h.inputs(PutCommand).find((put) => put.Item.sk === input.Key.sk)?.Item }));
+    await send(h, 'c-alice', request(90, 'peerRequest', { peerId: 'bob', method: 'offer' }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 90, ok: false, errorCode: 504, errorReason: 'peer unreachable' }]);
+    const pending = h.inputs(PutCommand).find((input) => input.Item.sk.startsWith('REQ#c-bob#'));
+    expect(h.inputs(DeleteCommand).map((input) => input.Key.sk)).toEqual([pending.Item.sk]);
+  });
+
+  it('a notification to it is not delivered ({delivered: 0}), and the peer is kept', async () => {
+    const h = relayHarness();
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-bob' }).rejects(unreachable());
+    await send(h, 'c-alice', request(91, 'peerNotify', { peerId: 'bob', method: 'chat' }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 91, ok: true, data: { delivered: 0 } }]);
+    expect(h.inputs(DeleteCommand)).toEqual([]);
+  });
+});
