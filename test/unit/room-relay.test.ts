@@ -210,6 +210,8 @@ describe('room relay: peerRequest', () => {
     ['no method', { peerId: 'bob' }],
     ['an empty method', { peerId: 'bob', method: '' }],
     ['array data', { peerId: 'bob', method: 'offer', data: [1] }],
+    ['a peerId that is no valid id (1,100 characters)', { peerId: 'p'.repeat(1100), method: 'offer' }],
+    ['a peerId with a space', { peerId: 'bad id', method: 'offer' }],
   ])('answers 400 to %s', async (_name, data) => {
     const h = relayHarness();
     await send(h, 'c-alice', request(12, 'peerRequest', data));
@@ -258,6 +260,18 @@ describe('room relay: payloads that would exceed 128 KB once relayed', () => {
   });
 });
 
+describe('room relay: relaying needs a joined sender', () => {
+  it.each(['peerRequest', 'peerNotify'])('%s from a peer that has not joined is 403, reaching nobody', async (method) => {
+    const h = roomHarness();
+    await send(h, 'c-alice', request(95, method, { peerId: 'bob', method: 'x' }));
+    await send(h, 'c-alice', request(96, method, { method: 'x' }));
+    const answers = h.postedTo('c-alice');
+    expect(answers[0]).toMatchObject({ id: 95, ok: false, errorCode: 403, errorReason: 'join the room first' });
+    expect(h.postedTo('c-bob')).toEqual([]);
+    expect(h.postedTo('c-carol')).toEqual([]);
+  });
+});
+
 describe('room relay: peerNotify', () => {
   it('notifies one target with from and answers delivered 1', async () => {
     const h = relayHarness();
@@ -287,6 +301,7 @@ describe('room relay: peerNotify', () => {
     ['no method', {}],
     ['a numeric peerId', { peerId: 1, method: 'chat' }],
     ['string data', { method: 'chat', data: 'x' }],
+    ['a peerId that is no valid id (1,100 characters)', { peerId: 'p'.repeat(1100), method: 'chat' }],
   ])('answers 400 to %s', async (_name, data) => {
     const h = relayHarness();
     await send(h, 'c-alice', request(23, 'peerNotify', data));
