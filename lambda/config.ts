@@ -1,4 +1,5 @@
 import { parseLogLevel, type LogLevel } from './log.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './runtime/rate-limit.js';
 
 /** Everything the handlers read from the environment, in one place. */
 export interface RuntimeConfig {
@@ -9,6 +10,8 @@ export interface RuntimeConfig {
   /** Overrides the Management API endpoint built from the event (custom domains). */
   managementApiEndpoint?: string;
   logLevel: LogLevel;
+  /** Per-connection message rate limit (see runtime/rate-limit.ts). */
+  rateLimit: RateLimitSettings;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -19,5 +22,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     managementApiEndpoint: env.MANAGEMENT_API_ENDPOINT || undefined,
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    rateLimit: {
+      // 0 turns the limit off (load tests); closing can be turned off alone.
+      perSecond: count(env, 'RATE_LIMIT_PER_SECOND', DEFAULT_RATE_LIMIT.perSecond, 0),
+      burst: count(env, 'RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT.burst, 1),
+      closeAfter: count(env, 'RATE_LIMIT_CLOSE_AFTER', DEFAULT_RATE_LIMIT.closeAfter, 0),
+    },
   };
+}
+
+/** A whole number ≥ min, or the default when unset; anything else fails loudly rather than limit by surprise. */
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
+  return value;
 }

@@ -1,7 +1,7 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { App } from './app/types.js';
-import { readConfig } from './config.js';
+import { readConfig, type RuntimeConfig } from './config.js';
 import { ConnectionSender } from './delivery/connection-sender.js';
 import { managementClientFor } from './delivery/management-client.js';
 import { managementEndpoint } from './delivery/management-endpoint.js';
@@ -14,6 +14,8 @@ import { onConnect } from './runtime/on-connect.js';
 import { onDisconnect } from './runtime/on-disconnect.js';
 import { onMessage } from './runtime/on-message.js';
 import type { RuntimeServices } from './runtime/ports.js';
+import { RateLimiter } from './runtime/rate-limit.js';
+import { RATE_LIMITED_OUTCOMES } from './runtime/rate-limit-gate.js';
 import { documentClientFor } from './store/document-client.js';
 import { StateStore } from './store/state-store.js';
 import { markingErrors } from './runtime/error-answer.js';
@@ -45,9 +47,10 @@ export interface Handlers {
  */
 export function createHandlers(app: App, options: HandlerOptions = {}): Handlers {
   const identities = createIdentityCache();
+  // One per container, like the identity cache: the settings come with each invocation's config.
+  const limiter = new RateLimiter();
 
-  function servicesFor(event: WebSocketEvent): RuntimeServices {
-    const config = readConfig(options.env ?? process.env);
+  function servicesFor(event: WebSocketEvent, config: RuntimeConfig): RuntimeServices {
     const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
     return {
       app,
@@ -62,7 +65,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
 
   function route(
     name: string,
-    run: (services: RuntimeServices, event: WebSocketEvent) => Promise<RouteOutcome>,
+    run: (services: RuntimeServices, event: WebSocketEvent, config: RuntimeConfig) => Promise<RouteOutcome>,
     failure: (answer: ErrorAnswer) => WebSocketResult,
   ): WebSocketHandler {
     return async (event) => {
@@ -70,9 +73,12 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       const { connectionId } = event.requestContext;
       let services: RuntimeServices | undefined;
       try {
-        services = servicesFor(event);
-        const { result, ...fields } = await run(services, event);
-        services.log.info(name, { route: event.requestContext.routeKey, connectionId, ...fields, durationMs: Date.now() - started });
+        const config = readConfig(options.env ?? process.env);
+        services = servicesFor(event, config);
+        const { result, ...fields } = await run(services, event, config);
+        // A flood's messages are summed up by the limiter's own warnings instead.
+        const level = RATE_LIMITED_OUTCOMES.has(fields.outcome) ? 'debug' : 'info';
+        services.log[level](name, { route: event.requestContext.routeKey, connectionId, ...fields, durationMs: Date.now() - started });
         return result ?? { statusCode: 200 };
       } catch (error) {
         // Whatever reaches here escaped the runtime's own handling (app
@@ -92,6 +98,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     connect: route('connect', onConnect, ({ code, reason }) => ({ statusCode: code, body: reason })),
     disconnect: route('disconnect', onDisconnect, () => ({ statusCode: 200 })),
     // A thrown $default would make API Gateway send its own error frame to the client.
-    message: route('message', onMessage, () => ({ statusCode: 200 })),
+    message: route('message', (services, event, config) => onMessage(services, event, { limiter, settings: config.rateLimit }), () => ({
+      statusCode: 200,
+    })),
   };
 }

@@ -7,6 +7,7 @@ import type { RouteOutcome, WebSocketEvent } from './events.js';
 import { resolveIdentity } from './identity.js';
 import { endGonePeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
+import { checkRateLimit, strikeUnmatchedResponse, type RateLimit } from './rate-limit-gate.js';
 import { RequestResponder } from './request-responder.js';
 import { RuntimePeer } from './runtime-peer.js';
 import { RuntimeRoom } from './runtime-room.js';
@@ -15,9 +16,12 @@ import { RuntimeRoom } from './runtime-room.js';
  * $default: one protoo message. Nothing a client sends can throw out of
  * here: junk is logged and dropped, a bad request with an id gets 400.
  */
-export async function onMessage(services: RuntimeServices, event: WebSocketEvent): Promise<RouteOutcome> {
+export async function onMessage(services: RuntimeServices, event: WebSocketEvent, rateLimit?: RateLimit): Promise<RouteOutcome> {
   const { connectionId, authorizer } = event.requestContext;
   const parsed = parseMessage(event.isBase64Encoded ? undefined : event.body);
+  // Before the identity read: a flood costs no DynamoDB call (junk counts too, so it cannot flood the logs).
+  const limited = await checkRateLimit(services, rateLimit, connectionId, parsed);
+  if (limited) return limited;
   if (parsed.kind === 'junk') {
     services.log.warn('dropped junk message', { connectionId, reason: parsed.reason });
     return { outcome: 'junk' };
@@ -71,7 +75,10 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
     }
     case 'response': {
       const taken = await services.store.takePendingRequest(identity.roomId, connectionId, parsed.message.id);
-      if (!taken) return { outcome: 'unmatched-response', ...where };
+      if (!taken) {
+        const limited = await strikeUnmatchedResponse(services, rateLimit, connectionId);
+        return { outcome: limited?.outcome ?? 'unmatched-response', ...where };
+      }
       const response: AppResponse = parsed.message.ok
         ? { ok: true, data: parsed.message.data }
         : { ok: false, errorCode: parsed.message.errorCode, errorReason: parsed.message.errorReason };
