@@ -1,6 +1,7 @@
 import type { App } from '../app/types.js';
 import type { Logger } from '../log.js';
-import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, Roster } from '../store/records.js';
+import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from '../store/records.js';
+import type { ReplacementBackoffPolicy } from './replacement-backoff.js';
 
 /**
  * What the runtime needs from storage and delivery. StateStore and
@@ -11,7 +12,10 @@ export interface PeerStore {
   putConnection(identity: ConnectionIdentity): Promise<void>;
   getConnection(connectionId: string): Promise<ConnectionIdentity | undefined>;
   deleteConnection(connectionId: string): Promise<void>;
+  /** Returns the binding it replaced; throws ReplacementRefusedError (nothing written) while the current one is protected. */
   bindPeer(identity: ConnectionIdentity, data?: Record<string, unknown>): Promise<PeerRecord | undefined>;
+  /** Protects a binding a replacement just made; false if the connection no longer owns the peer. */
+  protectBinding(identity: ConnectionIdentity, backoff: ReplacementBackoff): Promise<boolean>;
   getPeer(roomId: string, peerId: string): Promise<PeerRecord | undefined>;
   listPeers(roomId: string): Promise<PeerRecord[]>;
   listRoom(roomId: string): Promise<{ peers: PeerRecord[]; roster: Roster }>;
@@ -41,6 +45,8 @@ export interface RuntimeServices {
   identities: IdentityCache;
   fanOutConcurrency: number;
   now: () => number;
+  /** How long a replacement is protected from being replaced in turn; DEFAULT_REPLACEMENT_BACKOFF when absent. */
+  replacementBackoff?: ReplacementBackoffPolicy;
 }
 
 export interface IdentityCache {

@@ -35,3 +35,12 @@ export class StaleRosterEntryError extends Error {
     super(`peer still enrolled by connection ${connectionId}`);
   }
 }
+
+/**
+ * The peer's binding replaced another moments ago and is protected from
+ * being replaced in turn (two clients fighting over one peerId); nothing
+ * was written.
+ */
+export class ReplacementRefusedError extends Error {
+  override readonly name = 'ReplacementRefusedError';
+}

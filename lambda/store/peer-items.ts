@@ -1,11 +1,15 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { StaleDataError, isConditionalCheckFailed } from './errors.js';
+import { ReplacementRefusedError, StaleDataError, isConditionalCheckFailed } from './errors.js';
 import { CONNECTION_STATE_TTL_SECONDS, isExpired } from './expiry.js';
 import { PEER_PREFIX, peerKey, roomPartition } from './keys.js';
-import type { ConnectionIdentity, PeerRecord } from './records.js';
+import type { ConnectionIdentity, PeerRecord, ReplacementBackoff } from './records.js';
 import { storableAttribute } from './storable.js';
 import { queryPrefix, ttlFor, type Item, type Table } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
+
+/** A binding made by a replacement carries these; a Put of a new binding drops them. */
+const REPLACEABLE_AFTER = 'replaceableAfter';
+const REPLACEMENT_STREAK = 'replacementStreak';
 
 /**
  * One item per peer of a room, keyed by peerId, so a peerId has exactly one
@@ -16,31 +20,70 @@ export class PeerItems {
   constructor(private readonly table: Table) {}
 
   /**
-   * Binds peerId to this connection, whoever held it before. Returns the
-   * previous binding when another live connection held it, so the caller
-   * can close that connection: one peerId never has two owners.
+   * Binds peerId to this connection, whoever held it before — unless the
+   * current binding is protected by a replacement backoff (see protect()):
+   * then ReplacementRefusedError, with nothing written. Returns the previous
+   * binding when another live connection held it, so the caller can close
+   * that connection: one peerId never has two owners. One PutItem either
+   * way; the new binding starts unprotected.
    */
   async bind(identity: ConnectionIdentity, data: Item = {}): Promise<PeerRecord | undefined> {
     const { roomId, peerId, connectionId } = identity;
     const storableData = storableAttribute('data', data);
-    const { Attributes } = await this.table.client.send(
-      new PutCommand({
-        TableName: this.table.tableName,
-        Item: {
-          ...peerKey(roomId, peerId),
-          roomId,
-          peerId,
-          connectionId,
-          data: storableData,
-          version: 0,
-          boundAt: this.table.now(),
-          [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
-        },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    if (!Attributes || isExpired(Attributes, this.table.now()) || Attributes.connectionId === connectionId) return undefined;
+    const now = this.table.now();
+    let Attributes: Item | undefined;
+    try {
+      ({ Attributes } = await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: {
+            ...peerKey(roomId, peerId),
+            roomId,
+            peerId,
+            connectionId,
+            data: storableData,
+            version: 0,
+            boundAt: now,
+            [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
+          },
+          // Absent, unprotected, protected no longer, this very connection, or expired.
+          ConditionExpression:
+            'attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now OR #connectionId = :connectionId OR #ttl <= :nowSeconds',
+          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': Math.floor(now / 1000) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago and may not be replaced yet`);
+      throw error;
+    }
+    if (!Attributes || isExpired(Attributes, now) || Attributes.connectionId === connectionId) return undefined;
     return toPeerRecord(Attributes);
+  }
+
+  /**
+   * Protects the binding that a replacement just made: until
+   * `backoff.replaceableAfter`, bind() refuses to replace it. Only while this
+   * connection still owns the peer; false when it does not any more.
+   */
+  async protect(identity: ConnectionIdentity, backoff: ReplacementBackoff): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: peerKey(identity.roomId, identity.peerId),
+          UpdateExpression: 'SET #replaceableAfter = :after, #streak = :streak',
+          ConditionExpression: '#connectionId = :connectionId',
+          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#streak': REPLACEMENT_STREAK, '#connectionId': 'connectionId' },
+          ExpressionAttributeValues: { ':after': backoff.replaceableAfter, ':streak': backoff.streak, ':connectionId': identity.connectionId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async get(roomId: string, peerId: string): Promise<PeerRecord | undefined> {
@@ -122,7 +165,7 @@ export class PeerItems {
 }
 
 export function toPeerRecord(item: Item): PeerRecord {
-  return {
+  const record: PeerRecord = {
     roomId: String(item.roomId),
     peerId: String(item.peerId),
     connectionId: String(item.connectionId),
@@ -130,4 +173,8 @@ export function toPeerRecord(item: Item): PeerRecord {
     version: Number(item.version ?? 0),
     boundAt: Number(item.boundAt ?? 0),
   };
+  if (typeof item[REPLACEABLE_AFTER] === 'number') {
+    record.backoff = { replaceableAfter: item[REPLACEABLE_AFTER] as number, streak: Number(item[REPLACEMENT_STREAK] ?? 1) };
+  }
+  return record;
 }

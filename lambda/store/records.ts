@@ -16,6 +16,16 @@ export interface PeerRecord {
   version: number;
   /** When this connection took the peerId (ms): a young binding may still be inside $connect. */
   boundAt: number;
+  /** Set when this binding replaced another: it may not be replaced in turn before `replaceableAfter`. */
+  backoff?: ReplacementBackoff;
+}
+
+/** A replacement's protection against being replaced in turn (two clients fighting over one peerId). */
+export interface ReplacementBackoff {
+  /** Replacements in a row of this peerId, this one included. */
+  streak: number;
+  /** Epoch ms before which a new connection for this peerId is refused. */
+  replaceableAfter: number;
 }
 
 export interface PendingRequestRecord {

@@ -3,7 +3,7 @@ import { ConnectionItems } from './connection-items.js';
 import { PEER_PREFIX, ROOM_STATE_PREFIX, ROSTER_SORT_KEY, roomPartition } from './keys.js';
 import { PeerItems, toPeerRecord } from './peer-items.js';
 import { PendingRequestItems } from './pending-request-items.js';
-import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, Roster } from './records.js';
+import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from './records.js';
 import { RosterItem, toRoster } from './roster-item.js';
 import { queryPrefix, type Table } from './table.js';
 
@@ -35,6 +35,7 @@ export class StateStore {
   deleteConnection = (connectionId: string) => this.connections.delete(connectionId);
 
   bindPeer = (identity: ConnectionIdentity, data?: Record<string, unknown>) => this.peers.bind(identity, data);
+  protectBinding = (identity: ConnectionIdentity, backoff: ReplacementBackoff) => this.peers.protect(identity, backoff);
   getPeer = (roomId: string, peerId: string) => this.peers.get(roomId, peerId);
   listPeers = (roomId: string) => this.peers.list(roomId);
   updatePeerData = (peer: Pick<PeerRecord, 'roomId' | 'peerId' | 'connectionId'>, expectedVersion: number, data: Record<string, unknown>) =>
