@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
+import type { ProtooAuth } from './protoo-auth.js';
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 
 export interface StackConfig {
@@ -37,6 +38,12 @@ export const CONTEXT_KEYS = [
   'authorizerIdentitySource',
   'roomMaxPeers',
   'peerInfoMaxBytes',
+  'auth',
+  'jwtIssuer',
+  'jwtAudience',
+  'jwksUrl',
+  'peerIdClaim',
+  'roomClaim',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -66,6 +73,9 @@ export function configFromContext(get: Get): StackConfig {
     throw new Error('context customDomainName and certificateArn go together');
   }
   const functionArn = str(get, 'authorizerFunctionArn');
+  if (functionArn && str(get, 'auth') !== undefined) {
+    throw new Error('context authorizerFunctionArn (your own authorizer) and auth go separately: give one');
+  }
   const identitySource = str(get, 'authorizerIdentitySource')
     ?.split(',')
     .map((s) => s.trim())
@@ -85,12 +95,31 @@ export function configFromContext(get: Get): StackConfig {
       pointInTimeRecovery: bool(get, 'pointInTimeRecovery') ?? prod,
       entry: str(get, 'entry'),
       roomCapacity: roomCapacity(get),
+      auth: functionArn ? undefined : auth(get),
     },
     customDomain:
       domainName && certificateArn
         ? { domainName, certificateArn, mappingKey: str(get, 'domainMappingKey') }
         : undefined,
     authorizer: functionArn ? { functionArn, identitySource } : undefined,
+  };
+}
+
+/** Token mode unless `-c auth=none` (anonymous) or `-c auth=jwks` with its issuer and audience. */
+function auth(get: Get): ProtooAuth {
+  const mode = str(get, 'auth') ?? 'token';
+  if (mode === 'token' || mode === 'none') return { mode };
+  if (mode !== 'jwks') throw new Error(`context auth must be "token", "jwks" or "none", got ${JSON.stringify(mode)}`);
+  const issuer = str(get, 'jwtIssuer');
+  const audience = str(get, 'jwtAudience');
+  if (!issuer || !audience) throw new Error('context auth=jwks needs jwtIssuer and jwtAudience');
+  return {
+    mode,
+    issuer,
+    audience,
+    jwksUrl: str(get, 'jwksUrl'),
+    peerIdClaim: str(get, 'peerIdClaim'),
+    roomClaim: str(get, 'roomClaim'),
   };
 }
 

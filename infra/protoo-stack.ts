@@ -6,6 +6,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
+import { AUTH_MODE_SUMMARY } from './protoo-auth.js';
 import { ProtooWebSocketApi, type ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 
 export interface ProtooStackProps extends StackProps {
@@ -27,9 +28,23 @@ export class ProtooStack extends Stack {
     this.protoo = new ProtooWebSocketApi(this, 'Protoo', { ...props.protoo, ...definedOnly(imported) });
 
     new CfnOutput(this, 'WebSocketUrl', {
-      description: 'protoo-client URL: append ?roomId=<room>&peerId=<peer>',
+      description:
+        this.protoo.authMode === 'none'
+          ? 'protoo-client URL: append ?roomId=<room>&peerId=<peer>'
+          : 'protoo-client URL: append ?roomId=<room>&peerId=<peer>&token=<token> (npm run token prints a ready URL)',
       value: this.protoo.url,
     });
+    // Says plainly, at every deploy, who can connect.
+    new CfnOutput(this, 'AuthMode', {
+      description: 'Who may connect to this endpoint (-c auth=token|jwks|none)',
+      value: AUTH_MODE_SUMMARY[this.protoo.authMode],
+    });
+    if (this.protoo.joinTokenSecret) {
+      new CfnOutput(this, 'JoinTokenSecretArn', {
+        description: 'Secrets Manager secret that signs join tokens (its ARN, not its value)',
+        value: this.protoo.joinTokenSecret.secretArn,
+      });
+    }
     new CfnOutput(this, 'CallbackUrl', {
       description: 'API Gateway Management API endpoint (@connections)',
       value: this.protoo.callbackUrl,

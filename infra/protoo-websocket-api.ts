@@ -9,7 +9,11 @@
  *     table, and execute-api:ManageConnections only on this API's stage;
  *   - an API Gateway WebSocket API with a stage (auto-deploy, throttling);
  *   - an explicit log group with retention per function;
- *   - optionally a Lambda REQUEST authorizer on $connect and a custom domain.
+ *   - a Lambda REQUEST authorizer on $connect: by default one that verifies
+ *     signed join tokens (secret generated in Secrets Manager); JWKS mode for
+ *     an external identity provider; your own function; or, explicitly,
+ *     anonymous (`auth: { mode: 'none' }`);
+ *   - optionally a custom domain.
  *
  * Drop it into any stack:
  *
@@ -32,7 +36,11 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+
+import type { AuthMode, ProtooAuth } from './protoo-auth.js';
+import { ProtooAuthorizerFunction } from './protoo-authorizer-function.js';
 
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/store/table-schema.js';
 import { DEFAULT_LIMITS, validateLimits, type RoomRelayLimits } from '../lambda/apps/room-relay/limits.js';
@@ -155,7 +163,14 @@ export interface ProtooWebSocketApiProps {
    * @default - bundle `entry` with esbuild
    */
   readonly code?: lambda.Code;
-  /** Optional REQUEST authorizer on $connect (and only there). */
+  /**
+   * Who may connect. Token mode (signed join tokens, secret generated in
+   * Secrets Manager) unless you opt out with `{ mode: 'none' }` (anonymous:
+   * anyone can connect as any peerId) or bring your own `authorizer`.
+   * @default { mode: 'token' }
+   */
+  readonly auth?: ProtooAuth;
+  /** Your own REQUEST authorizer on $connect (and only there), instead of `auth`. */
   readonly authorizer?: ProtooAuthorizerOptions;
   /** Optional custom domain; the Management API endpoint then follows it. */
   readonly customDomain?: ProtooCustomDomainOptions;
@@ -173,6 +188,8 @@ export interface ProtooWebSocketApiProps {
   readonly apiName?: string;
 }
 
+/** Browsers cannot set headers on a WebSocket: the token travels in the query string. */
+export const TOKEN_IDENTITY_SOURCE = 'route.request.querystring.token';
 export const IDENTITY_SOURCE_PATTERN = /^route\.request\.(querystring|header)\.[A-Za-z0-9_.~-]+$/;
 // Same characters API Gateway accepts in a mapping key.
 const MAPPING_KEY_PATTERN = /^[A-Za-z0-9$\-_.+!*'()]+(\/[A-Za-z0-9$\-_.+!*'()]+)*$/;
@@ -191,6 +208,12 @@ export class ProtooWebSocketApi extends Construct {
   readonly callbackUrl: string;
   /** MANAGEMENT_API_ENDPOINT given to the functions; undefined without a custom domain. */
   readonly managementApiEndpoint?: string;
+  /** Who may connect: token, jwks, none (anonymous) or custom (your authorizer). */
+  readonly authMode: AuthMode | 'custom';
+  /** The authorizer the construct deployed (token and jwks modes). */
+  readonly authorizerFunction?: lambda.Function;
+  /** Token mode: the join-token signing secret. */
+  readonly joinTokenSecret?: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: ProtooWebSocketApiProps = {}) {
     super(scope, id);
@@ -204,7 +227,12 @@ export class ProtooWebSocketApi extends Construct {
     if (mappingKey !== undefined && !MAPPING_KEY_PATTERN.test(mappingKey)) {
       throw new Error(`customDomain.mappingKey must match ${MAPPING_KEY_PATTERN}: ${JSON.stringify(mappingKey)}`);
     }
-    const identitySource = props.authorizer?.identitySource ?? ['route.request.querystring.token'];
+    if (props.authorizer && props.auth) {
+      throw new Error('give either authorizer (your own function) or auth, not both');
+    }
+    const auth: ProtooAuth = props.auth ?? { mode: 'token' };
+    this.authMode = props.authorizer ? 'custom' : auth.mode;
+    const identitySource = props.authorizer?.identitySource ?? [TOKEN_IDENTITY_SOURCE];
     if (props.authorizer) {
       if (identitySource.length === 0) throw new Error('authorizer.identitySource must not be empty');
       for (const source of identitySource) {
@@ -362,9 +390,32 @@ export class ProtooWebSocketApi extends Construct {
     this.functions = functions;
     this.logGroups = logGroups;
 
+    // ---- Authorizer -----------------------------------------------------
+    // API Gateway caches nothing here: WebSocket authorizers have no result
+    // cache setting (AuthorizerResultTtlInSeconds is for HTTP APIs only, and
+    // WebSocketLambdaAuthorizer takes no TTL), so every $connect is verified.
+    // The identity source is the token alone, never roomId/peerId, so even a
+    // cache keyed on it could only ever repeat one token's own identity.
+    let authorizerHandler = props.authorizer?.handler;
+    if (!props.authorizer && auth.mode !== 'none') {
+      const built = new ProtooAuthorizerFunction(this, 'Authorizer', {
+        auth,
+        packageRoot: PACKAGE_ROOT,
+        removalPolicy,
+        logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        logLevel: props.logLevel,
+        depsLockFilePath: findLockFile(PACKAGE_ROOT),
+        bundling: { ...DEFAULT_BUNDLING, ...props.bundling },
+        code: props.code,
+      });
+      this.authorizerFunction = built.function;
+      this.joinTokenSecret = built.secret;
+      authorizerHandler = built.function;
+    }
+
     // ---- Routes ---------------------------------------------------------
-    const authorizer = props.authorizer
-      ? new WebSocketLambdaAuthorizer('ConnectAuthorizer', props.authorizer.handler, { identitySource })
+    const authorizer = authorizerHandler
+      ? new WebSocketLambdaAuthorizer('ConnectAuthorizer', authorizerHandler, { identitySource })
       : undefined;
     this.api.addRoute(ROUTES.connect.routeKey, {
       integration: new WebSocketLambdaIntegration('ConnectIntegration', functions.connect),

@@ -99,7 +99,7 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
 
   it('THEN it outputs the wss URL, the callback URL and the table name', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['CallbackUrl', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['AuthMode', 'CallbackUrl', 'JoinTokenSecretArn', 'TableName', 'WebSocketUrl']);
     const api = stack.getLogicalId(stack.protoo.api.node.defaultChild as never);
     expect(render(outputs.WebSocketUrl.Value)).toBe(`wss://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);
     expect(render(outputs.CallbackUrl.Value)).toBe(`https://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);

@@ -37,17 +37,21 @@ describe('GIVEN the construct with default props', () => {
     for (const r of Object.values(template.toJSON().Resources as Record<string, { Type: string }>)) {
       counts[r.Type] = (counts[r.Type] ?? 0) + 1;
     }
+    // Token mode is the default: the authorizer (function, role, policy, log
+    // group, invoke permission) and its secret come on top of the endpoint.
     expect(counts).toEqual({
       'AWS::DynamoDB::Table': 1,
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
       'AWS::ApiGatewayV2::Route': 3,
       'AWS::ApiGatewayV2::Integration': 3,
-      'AWS::Lambda::Function': 3,
-      'AWS::Lambda::Permission': 3,
-      'AWS::IAM::Role': 3,
-      'AWS::IAM::Policy': 3,
-      'AWS::Logs::LogGroup': 3,
+      'AWS::ApiGatewayV2::Authorizer': 1,
+      'AWS::SecretsManager::Secret': 1,
+      'AWS::Lambda::Function': 4,
+      'AWS::Lambda::Permission': 4,
+      'AWS::IAM::Role': 4,
+      'AWS::IAM::Policy': 4,
+      'AWS::Logs::LogGroup': 4,
     });
   });
 
@@ -91,11 +95,15 @@ describe('GIVEN the construct with default props', () => {
     expect(byKey.get('$default')).toContain(`\${${id(protoo.functions.message)}.Arn}`);
   });
 
-  it('THEN no route has an authorizer and no route returns the integration response (replies go through the Management API)', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  it('THEN only $connect has an authorizer (the join-token one) and no route returns the integration response (replies go through the Management API)', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-      expect(route.Properties.AuthorizerId).toBeUndefined();
-      expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      if (route.Properties.RouteKey === '$connect') {
+        expect(route.Properties.AuthorizationType).toBe('CUSTOM');
+      } else {
+        expect(route.Properties.AuthorizerId).toBeUndefined();
+        expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      }
       expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
     }
   });
@@ -130,7 +138,8 @@ describe('GIVEN the construct with default props', () => {
 
   it('THEN each function logs to its own log group with one month retention', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
-    expect(Object.keys(groups).sort()).toEqual(ROUTE_NAMES.map((n) => id(protoo.logGroups[n])).sort());
+    const authorizerLogs = id(protoo.node.findChild('Authorizer').node.findChild('Logs'));
+    expect(Object.keys(groups).sort()).toEqual([...ROUTE_NAMES.map((n) => id(protoo.logGroups[n])), authorizerLogs].sort());
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -148,6 +157,7 @@ describe('GIVEN the construct with default props', () => {
         [`\${${id(protoo.functions.connect)}.Arn}`, '/*$connect'],
         [`\${${id(protoo.functions.disconnect)}.Arn}`, '/*$disconnect'],
         [`\${${id(protoo.functions.message)}.Arn}`, '/*$default'],
+        [`\${${id(protoo.authorizerFunction!)}.Arn}`, `/${'${'}${id(protoo.node.findChild('Api').node.findChild('ConnectAuthorizer'))}}`],
       ].sort(),
     );
   });
@@ -207,7 +217,7 @@ describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
 
   it('THEN no policy in the template has a "*" resource or a wildcard action', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4); // three routes and the authorizer
     for (const policy of policies) {
       for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
         for (const resource of asArray(s.Resource)) {
@@ -435,7 +445,8 @@ describe('GIVEN two protoo endpoints in one stack (the construct is reusable)', 
     const template = app.synth().getStackByName('TwoStack').template;
     const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(2);
-    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(6);
+    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(8); // 3 routes + 1 authorizer each
+    expect(types.filter((t) => t === 'AWS::SecretsManager::Secret')).toHaveLength(2);
     const apiA = stack.getLogicalId(a.api.node.defaultChild as never);
     const apiB = stack.getLogicalId(b.api.node.defaultChild as never);
     const roleA = stack.getLogicalId(a.functions.message.role!.node.defaultChild as never);

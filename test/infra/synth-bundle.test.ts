@@ -26,6 +26,10 @@ const MAX_BUNDLE_BYTES = 512 * 1024; // 369 KiB when written (runtime ~21 KiB + 
 const HANDLERS = { connect: '$connect', disconnect: '$disconnect', message: '$default' } as const;
 
 const tempHomes: string[] = [];
+/** The $connect authorizer (token mode is the default) has its own bundle, lambda/authorizer-entry.ts. */
+const AUTHORIZER_HANDLER = 'index.handler';
+const isRouteFunction = (r: { Type: string; Properties: any }) =>
+  r.Type === 'AWS::Lambda::Function' && r.Properties.Handler !== AUTHORIZER_HANDLER;
 
 /** The environment of a machine with no AWS credentials and no AWS configuration. */
 function offlineEnv(): NodeJS.ProcessEnv {
@@ -95,7 +99,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
   });
 
   it('THEN each of the three functions has its own bundled ES module with a source map, and each stays small', () => {
-    const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    const functions = Object.entries(template.Resources).filter(([, r]) => isRouteFunction(r));
     expect(functions).toHaveLength(3);
     const handlers = functions.map(([, r]) => r.Properties.Handler).sort();
     expect(handlers).toEqual(['index.connect', 'index.disconnect', 'index.message']);
@@ -123,7 +127,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
   });
 
   it('THEN plain Node loads each bundle as an ES module exporting connect, disconnect and message', () => {
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const functions = Object.values(template.Resources).filter(isRouteFunction);
     const bundles = new Set(functions.map((fn) => path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs')));
     for (const bundle of bundles) {
       const probe = spawnSync(
@@ -147,7 +151,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
   });
 
   it('THEN the bundled handlers run on plain Node with the bundled AWS SDK: $connect then $disconnect against DynamoDB (dynalite)', async () => {
-    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
+    const fn = Object.values(template.Resources).find(isRouteFunction)!;
     const bundle = path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -191,6 +195,30 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it('THEN the join-token authorizer (on by default) is its own small ES module bundle that plain Node loads, exporting handler', () => {
+    const authorizers = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === AUTHORIZER_HANDLER,
+    );
+    expect(authorizers).toHaveLength(1);
+    const dir = path.join(outdir, authorizers[0]!.Metadata['aws:asset:path']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const bundle = path.join(dir, 'index.mjs');
+    const bytes = fs.statSync(bundle).size;
+    console.log(`index.handler    index.mjs ${(bytes / 1024).toFixed(1)} KiB (authorizer)`);
+    expect(bytes).toBeLessThan(MAX_BUNDLE_BYTES);
+    const probe = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`],
+      {
+        env: { ...offlineEnv(), SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:probe', AWS_REGION: 'us-east-1' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(probe.status, `loading ${bundle} failed:\n${probe.stderr}`).toBe(0);
+    expect(probe.stdout.trim().split('\n').pop()).toBe('function');
   });
 
   it('THEN the template routes $connect, $disconnect and $default to those functions', () => {
