@@ -19,6 +19,9 @@ export class SettingError extends Error {
 /** The runtime's LOG_LEVEL values (lambda/log.ts matches them exactly). */
 export const RUNTIME_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export const ENGINES = ['dynalite', 'dynamodb-local', 'none'] as const;
+export const LOCAL_AUTH_MODES = ['none', 'token'] as const;
+/** As lambda/auth/join-token.ts requires of an HS256 secret. */
+const MIN_SECRET_BYTES = 32;
 
 /** API Gateway's integration timeout for WebSocket APIs: 50 ms – 29 s, not adjustable. */
 export const INTEGRATION_TIMEOUT_RANGE = { min: 50, max: 29_000 } as const;
@@ -41,6 +44,12 @@ export interface StartSettings {
   localStackLog: LogLevel;
   /** LOG_LEVEL for the runtime, when set. */
   runtimeLogLevel?: string;
+  /**
+   * LOCAL_AUTH=token: the join-token authorizer on $connect, with
+   * LOCAL_AUTH_SECRET or a development secret generated at start.
+   * Undefined: anonymous (the default, for a zero-step start).
+   */
+  localAuth?: { secret?: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,6 +131,19 @@ function pattern(env: Env, name: string, re: RegExp, rule: string): string | und
   return raw;
 }
 
+function localAuth(env: Env): StartSettings['localAuth'] {
+  const mode = oneOf(env, 'LOCAL_AUTH', LOCAL_AUTH_MODES) ?? 'none';
+  const secret = get(env, 'LOCAL_AUTH_SECRET');
+  if (mode === 'none') {
+    if (secret !== undefined) throw new SettingError('LOCAL_AUTH_SECRET needs LOCAL_AUTH=token');
+    return undefined;
+  }
+  if (secret !== undefined && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new SettingError(`LOCAL_AUTH_SECRET must be at least ${MIN_SECRET_BYTES} bytes, got ${Buffer.byteLength(secret)}`);
+  }
+  return { secret };
+}
+
 /** Reads and validates every variable `npm start` uses; throws SettingError on the first bad one. */
 export function readSettings(env: Env = process.env, cwd = process.cwd()): StartSettings {
   const settings: StartSettings = {
@@ -142,6 +164,7 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Start
     ),
     localStackLog: oneOf(env, 'LOCAL_STACK_LOG', LOG_LEVELS) ?? 'info',
     runtimeLogLevel: oneOf(env, 'LOG_LEVEL', RUNTIME_LOG_LEVELS),
+    localAuth: localAuth(env),
   };
   pattern(env, 'AWS_REGION', REGION, 'an AWS region name (e.g. us-east-1)');
   return settings;

@@ -14,6 +14,10 @@
  * so that no shell or tsx wrapper sits between npm and this process: a
  * signal npm forwards reaches it, and nothing is left behind.
  *
+ * LOCAL_AUTH=token runs the deployed join-token authorizer on `$connect`
+ * with a development secret (LOCAL_AUTH_SECRET, or generated and printed at
+ * start); anonymous otherwise.
+ *
  * Exit codes: 0 stopped cleanly, 1 failed to start or to stop (or a second
  * signal), 2 invalid setting.
  */
@@ -59,7 +63,9 @@ async function main(): Promise<void> {
   // Loaded only once the settings are valid: a bad setting fails fast.
   const { createLogger } = await import('./logger.js');
   const { startLocalStack } = await import('./start-local-stack.js');
+  const auth = settings.localAuth ? await (await import('./token-auth.js')).localTokenAuth(settings.localAuth, settings.runtimeLogLevel) : undefined;
   const stack = await startLocalStack({
+    authorizer: auth?.authorizer,
     host: settings.host,
     port: settings.port,
     stage: settings.stage,
@@ -87,6 +93,13 @@ async function main(): Promise<void> {
   out.write(`  WebSocket:        ${stack.url}?roomId=ROOM&peerId=PEER   (subprotocol "protoo")\n`);
   out.write(`                    ${stack.rootUrl}?roomId=ROOM&peerId=PEER\n`);
   out.write(`  Management API:   ${stack.managementEndpoint}/@connections/{connectionId}\n`);
+  if (auth) {
+    out.write(`  Auth:             LOCAL_AUTH=token: $connect needs &token=<join token> (HS256)\n`);
+    out.write(`  Dev secret:       ${auth.secret}\n`);
+    out.write(`  A URL:            npm run token -- --room ROOM --peer PEER --secret ${auth.secret} --url ${stack.url}\n`);
+  } else {
+    out.write(`  Auth:             none (anonymous: any peerId in any room; LOCAL_AUTH=token to require join tokens)\n`);
+  }
   out.write(`${stack.url}\n`);
 }
 
