@@ -3,7 +3,7 @@ import { headerValues, type RouteOutcome, type WebSocketEvent, type WebSocketRes
 import { authorizerSetsIdentity, isValidId } from './identity.js';
 import { retireReplacedPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
-import { CONTESTED_REASON, bindUnderBackoff } from './replacement-bind.js';
+import { CONTESTED_REASON, bindUnlessProtected, protectReplacement } from './replacement-bind.js';
 
 export const PROTOO_SUBPROTOCOL = 'protoo';
 
@@ -13,7 +13,7 @@ export type ConnectOutcome = RouteOutcome & { result: WebSocketResult };
  * $connect: the handshake is accepted only for protoo clients with a valid
  * identity the app accepts. Binding the peer replaces (and closes) any
  * older connection with the same peerId, so the room holds one of each —
- * except a binding that itself replaced another moments ago: that
+ * except a binding that itself replaced a live connection moments ago: that
  * replacement is refused with 429 (see replacement-backoff.ts).
  */
 export async function onConnect(services: RuntimeServices, event: WebSocketEvent): Promise<ConnectOutcome> {
@@ -56,11 +56,11 @@ export async function onConnect(services: RuntimeServices, event: WebSocketEvent
 
   const bound = { connectionId, roomId, peerId };
   await services.store.putConnection(bound);
-  const binding = await bindUnderBackoff(services, bound, decision.data);
+  const binding = await bindUnlessProtected(services, bound, decision.data);
   if (binding.refused) return { ...refuse(429, CONTESTED_REASON, 'refused:contested'), roomId, peerId };
   const { replaced } = binding;
   services.identities.set(bound);
-  if (replaced) await retireReplacedPeer(services, replaced);
+  if (replaced) await retireReplacedPeer(services, replaced, () => protectReplacement(services, bound, replaced));
 
   return {
     result: { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': PROTOO_SUBPROTOCOL } },

@@ -62,22 +62,26 @@ export async function endPeer(
  * A newer connection took over the peerId. The old one is told and closed
  * (API Gateway cannot close with protoo's 4000, so an unmodified
  * protoo-client would reconnect; `peerReplaced` lets the app stop it).
+ * `ifReachable` runs when the post reached it, before it is closed: a
+ * live old connection is a client that will come back for its peerId.
  */
-export async function retireReplacedPeer(services: RuntimeServices, old: PeerRecord): Promise<void> {
+export async function retireReplacedPeer(services: RuntimeServices, old: PeerRecord, ifReachable?: () => Promise<unknown>): Promise<void> {
   // A stuck old connection must not refuse the new one: a post or close
   // that cannot get through is logged and the replacement goes on.
-  await tolerateUndelivered(services, old, () => services.sender.post(old.connectionId, createNotification('peerReplaced', { peerId: old.peerId })));
+  const told = await tolerateUndelivered(services, old, () => services.sender.post(old.connectionId, createNotification('peerReplaced', { peerId: old.peerId })));
+  if (told === 'sent') await ifReachable?.();
   // Close even when the post found it Gone: it may still be inside its own $connect.
   await tolerateUndelivered(services, old, () => services.sender.close(old.connectionId));
   await endPeer(services, identityOf(old), 'replaced', old);
 }
 
-async function tolerateUndelivered(services: RuntimeServices, old: PeerRecord, call: () => Promise<unknown>): Promise<void> {
+async function tolerateUndelivered<T>(services: RuntimeServices, old: PeerRecord, call: () => Promise<T>): Promise<T | undefined> {
   try {
-    await call();
+    return await call();
   } catch (error) {
     if (!(error instanceof DeliveryFailedError)) throw error;
     services.log.warn('replaced connection unreachable', { ...identityOf(old), error: error.message });
+    return undefined;
   }
 }
 

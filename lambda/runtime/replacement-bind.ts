@@ -7,29 +7,34 @@ import { DEFAULT_REPLACEMENT_BACKOFF, backoffAfterReplacing } from './replacemen
 export const CONTESTED_REASON = 'peerId is contested: another connection took it over moments ago; try again later';
 
 /**
- * Binds the peerId to this connection under the replacement backoff. The
- * normal path is the bind's one PutItem. A replacement adds one UpdateItem
- * that protects the new binding, computed from the old binding the Put
- * returned (so a peerId that keeps swapping backs off further each time).
- * A refused bind wrote nothing; the connection item written before it is
+ * Binds the peerId to this connection unless its current binding is
+ * protected (one PutItem, conditional on that protection, either way). A
+ * refused bind wrote nothing; the connection item written before it is
  * removed, since a refused handshake gets no $disconnect.
  */
-export async function bindUnderBackoff(
+export async function bindUnlessProtected(
   services: RuntimeServices,
   bound: ConnectionIdentity,
   data: Record<string, unknown>,
 ): Promise<{ refused: true } | { refused: false; replaced?: PeerRecord }> {
-  let replaced: PeerRecord | undefined;
   try {
-    replaced = await services.store.bindPeer(bound, data);
+    return { refused: false, replaced: await services.store.bindPeer(bound, data) };
   } catch (error) {
     if (!(error instanceof ReplacementRefusedError)) throw error;
     await services.store.deleteConnection(bound.connectionId);
     return { refused: true };
   }
-  if (replaced) {
-    const backoff = backoffAfterReplacing(replaced, services.now(), services.replacementBackoff ?? DEFAULT_REPLACEMENT_BACKOFF);
-    await services.store.protectBinding(bound, backoff);
-  }
-  return { refused: false, replaced };
+}
+
+/**
+ * Protects the binding that just replaced `replaced` (one UpdateItem, on
+ * this path only), for a window computed from the old binding the Put
+ * returned: a peerId that keeps swapping backs off further each time.
+ * Called only when the replaced connection was live (a fight needs two
+ * clients); one still inside its $connect, or dead, leaves the new binding
+ * unprotected.
+ */
+export async function protectReplacement(services: RuntimeServices, bound: ConnectionIdentity, replaced: PeerRecord): Promise<void> {
+  const backoff = backoffAfterReplacing(replaced, services.now(), services.replacementBackoff ?? DEFAULT_REPLACEMENT_BACKOFF);
+  await services.store.protectBinding(bound, backoff);
 }

@@ -1,8 +1,9 @@
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
 import { connectionKey, peerKey } from '../../lambda/store/keys.js';
-import { NOW, conditionalCheckFailed, connectEvent, createHarness, type Harness } from './support/harness.js';
+import { NOW, conditionalCheckFailed, connectEvent, createHarness, goneError, type Harness } from './support/harness.js';
 
 const query = { roomId: 'room1', peerId: 'alice' };
 const peerPut = { Item: { ...peerKey('room1', 'alice') } };
@@ -51,6 +52,15 @@ describe('$connect under the replacement backoff', () => {
     givenOldBinding(h, { replaceableAfter: NOW - 1_000, replacementStreak: 2 });
     expect((await h.handlers.connect(connectEvent('c-new', query))).statusCode).toBe(200);
     expect(peerUpdates(h).map((input) => input.ExpressionAttributeValues)).toEqual([{ ':after': NOW + 32_000, ':streak': 3, ':connectionId': 'c-new' }]);
+  });
+
+  it('replacing a connection that is not live (its post is Gone: still in its $connect, or dead) leaves the new binding unprotected', async () => {
+    const h = createHarness(roomRelay);
+    givenOldBinding(h);
+    h.api.on(PostToConnectionCommand, { ConnectionId: 'c-old' }).rejects(goneError());
+    expect((await h.handlers.connect(connectEvent('c-new', query))).statusCode).toBe(200);
+    expect(peerUpdates(h)).toEqual([]);
+    expect(h.closedConnections()).toEqual(['c-old']);
   });
 
   it('a refused replacement answers 429, closes and tells nobody, and removes its own connection item', async () => {
