@@ -11,6 +11,10 @@ export const USAGE = `Usage: npm run client -- <url> --room <roomId> --peer <pee
   --peer, -p <id>      your peer id            ([A-Za-z0-9_.~-]{1,64})
   --data, -d <json>    your public peer data, sent with "join" (a JSON object)
   --token <t>          adds ?token=<t> (for a $connect authorizer)
+  --stack <name>       mints a 1 h join token for --room/--peer from that stack's secret
+                       (token mode; reads it with your AWS credentials)
+  --secret <value>     mints the join token with this secret instead
+                       (e.g. the development secret LOCAL_AUTH=token npm start prints)
   --query k=v          adds any other query parameter (repeatable)
   --manual             do not auto-accept incoming requests: answer them with accept/reject
   --no-join            connect only; send "join" yourself (request join {...})
@@ -38,6 +42,8 @@ export interface ClientOptions {
   manual: boolean;
   join: boolean;
   retries: number;
+  /** Mint a join token before connecting: from a stack's secret, or from a given secret. */
+  mint?: { stack?: string; secret?: string };
 }
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'options'; options: ClientOptions };
@@ -56,6 +62,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let manual = false;
   let join = true;
   let retries = 3;
+  let mint: ClientOptions['mint'];
 
   const args = [...argv];
   const value = (flag: string): string => {
@@ -90,6 +97,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--token':
         query.push(['token', value(arg)]);
+        break;
+      case '--stack':
+        mint = { ...mint, stack: value(arg) };
+        break;
+      case '--secret':
+        mint = { ...mint, secret: value(arg) };
         break;
       case '--query': {
         const pair = value(arg);
@@ -129,7 +142,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (!ID_PATTERN.test(room)) throw new UsageError(`--room must match ${ID_PATTERN.source}`);
   if (!ID_PATTERN.test(peer)) throw new UsageError(`--peer must match ${ID_PATTERN.source}`);
 
-  return { kind: 'options', options: { url, room, peer, data, query, manual, join, retries } };
+  if (mint && query.some(([key]) => key === 'token')) throw new UsageError('--token and --stack/--secret both give the token: choose one');
+  return { kind: 'options', options: { url, room, peer, data, query, manual, join, retries, ...(mint ? { mint } : {}) } };
 }
 
 /** The URL protoo-client connects to: the stack URL plus roomId, peerId and any extra query. */

@@ -29,6 +29,7 @@ import {
   type ClientOptions,
   type HandshakeOutcome,
 } from './client-cli.js';
+import { defaultClients, mintJoinUrl } from './token-cli.js';
 
 type Pending = { method: string; accept: (data?: unknown) => void; reject: (code: number, reason: string) => void };
 
@@ -76,6 +77,16 @@ function watchHandshakes(): () => Promise<HandshakeOutcome> | undefined {
     });
   });
   return () => latest;
+}
+
+/** --stack / --secret: mint the join token the stack's authorizer will verify, as `npm run token` does. */
+async function withMintedToken(options: ClientOptions): Promise<ClientOptions> {
+  if (!options.mint) return options;
+  const { token } = await mintJoinUrl(
+    { roomId: options.room, peerId: options.peer, ttl: '1h', stack: options.mint.stack ?? 'ProtooServerless-dev', secret: options.mint.secret, url: options.url, tokenOnly: true },
+    () => defaultClients(),
+  );
+  return { ...options, query: [...options.query, ['token', token]] };
 }
 
 function run(options: ClientOptions): void {
@@ -261,7 +272,10 @@ function main(): void {
     out(USAGE);
     return;
   }
-  run(parsed.options);
+  withMintedToken(parsed.options).then(run, (error: unknown) => {
+    info(`error: cannot mint a join token: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
 }
 
 main();

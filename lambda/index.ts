@@ -3,3 +3,4 @@ export { createHandlers, type Handlers, type HandlerOptions } from './create-han
 export { ConnectionReplacedError, ProtooError, RoomFullError, StaleDataError } from './app/errors.js';
 export type * from './app/types.js';
 export { createRoomRelay, roomRelay, DEFAULT_LIMITS, type RoomRelayLimits } from './apps/room-relay.js';
+export { createJoinToken, verifyJoinToken, type JoinTokenInput, type JoinTokenSecrets } from './auth/join-token.js';

@@ -192,3 +192,17 @@ describe('describeHandshakeFailure', () => {
     expect(describeHandshakeFailure(undefined)).toBe('no detail available');
   });
 });
+
+describe('parseArgs: minting a join token', () => {
+  it('--stack and --secret ask the client to mint the token itself', () => {
+    const parsed = parseArgs(['wss://x.example/dev', '--room', 'r', '--peer', 'p', '--stack', 'MyStack']);
+    expect(parsed).toMatchObject({ kind: 'options', options: { mint: { stack: 'MyStack' }, query: [] } });
+    const local = parseArgs(['ws://127.0.0.1:8080', '--room', 'r', '--peer', 'p', '--secret', 's3cret']);
+    expect(local).toMatchObject({ kind: 'options', options: { mint: { secret: 's3cret' } } });
+    expect(parseArgs(['ws://127.0.0.1:8080', '--room', 'r', '--peer', 'p'])).not.toHaveProperty('options.mint');
+  });
+
+  it('refuses a --token together with --stack or --secret', () => {
+    expect(() => parseArgs(['ws://h', '--room', 'r', '--peer', 'p', '--token', 't', '--secret', 's'])).toThrow(UsageError);
+  });
+});
