@@ -51,11 +51,21 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   const limiter = new RateLimiter();
 
   function servicesFor(event: WebSocketEvent, config: RuntimeConfig): RuntimeServices {
-    const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
+    let store: RuntimeServices['store'] | undefined;
+    let sender: RuntimeServices['sender'] | undefined;
+    // Built on first use: a message the rate limit refuses never needs the store.
     return {
       app,
-      store: markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint), config.tableName, options.now)),
-      sender: markingErrors(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint))),
+      get store() {
+        return (store ??= markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint), config.tableName, options.now)));
+      },
+      get sender() {
+        if (!sender) {
+          const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
+          sender = markingErrors(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint)));
+        }
+        return sender;
+      },
       log: options.logger ?? createLogger(config.logLevel),
       identities,
       fanOutConcurrency: options.fanOutConcurrency ?? 25,
