@@ -100,6 +100,10 @@ export interface ProtooThrottling {
   readonly rateLimit?: number;
   /** Burst size. @default 1000 */
   readonly burstLimit?: number;
+  /** $connect's own throttle, so connect storms cannot spend the message budget. @default 50 */
+  readonly connectRateLimit?: number;
+  /** $connect's burst size. @default 100 */
+  readonly connectBurstLimit?: number;
 }
 
 export interface ProtooAuthorizerOptions {
@@ -281,6 +285,14 @@ export class ProtooWebSocketApi extends Construct {
       },
       domainMapping: this.domainName ? { domainName: this.domainName, mappingKey } : undefined,
     });
+    // The L2 stage has no route settings: $connect gets its own throttle on the CfnStage,
+    // so a connect storm is throttled before it can spend the stage's message budget.
+    (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = {
+      $connect: {
+        ThrottlingRateLimit: props.throttling?.connectRateLimit ?? 50,
+        ThrottlingBurstLimit: props.throttling?.connectBurstLimit ?? 100,
+      },
+    };
 
     if (this.domainName && props.customDomain?.hostedZone) {
       new route53.ARecord(this, 'DomainAlias', {

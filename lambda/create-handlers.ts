@@ -19,6 +19,7 @@ import { RATE_LIMITED_OUTCOMES } from './runtime/rate-limit-gate.js';
 import { documentClientFor } from './store/document-client.js';
 import { StateStore } from './store/state-store.js';
 import { markingErrors } from './runtime/error-answer.js';
+import { replacementBackoffFromEnv } from './runtime/replacement-backoff-settings.js';
 
 export interface HandlerOptions {
   /** Read on every invocation, so a local stack can point at its own engine. */
@@ -70,6 +71,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       identities,
       fanOutConcurrency: options.fanOutConcurrency ?? 25,
       now: options.now ?? Date.now,
+      replacementBackoff: replacementBackoffFromEnv(options.env ?? process.env),
     };
   }
 

@@ -116,6 +116,17 @@ describe('GIVEN the construct with default props', () => {
     });
   });
 
+  it('THEN $connect has its own route throttle beside the stage default, so connect storms cannot spend the message budget', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      RouteSettings: { $connect: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } },
+    });
+    const custom = synth({ throttling: { connectRateLimit: 5, connectBurstLimit: 7 } });
+    custom.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { $connect: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 } },
+    });
+  });
+
   it('THEN each function runs nodejs22.x on arm64 with its handler, 256 MB, 10 s, and the runtime environment', () => {
     const exportOf = { connect: 'connect', disconnect: 'disconnect', message: 'message' };
     for (const name of ROUTE_NAMES) {
