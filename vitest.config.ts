@@ -5,6 +5,7 @@ import { findJava } from './local/java.js';
 // 17+. A developer machine without it leaves that file out and says so; CI
 // always runs it, so a CI machine without Java fails instead of skipping.
 const DYNAMODB_LOCAL_TESTS = 'test/integration/dynamodb-local.test.ts';
+const LATENCY_TESTS = ['test/integration/rate-limit.test.ts', 'test/integration/stuck-peer.test.ts'];
 const java = findJava();
 const leaveOutDynamoDbLocal = 'missing' in java && !process.env.CI;
 if (leaveOutDynamoDbLocal) {
@@ -43,7 +44,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: leaveOutDynamoDbLocal ? [DYNAMODB_LOCAL_TESTS] : [],
+          exclude: [...LATENCY_TESTS, ...(leaveOutDynamoDbLocal ? [DYNAMODB_LOCAL_TESTS] : [])],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Tests that measure latency under load run last and one at a time,
+        // so the rest of the suite running beside them cannot be what they measure.
+        test: {
+          name: 'latency',
+          include: LATENCY_TESTS,
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
