@@ -11,6 +11,12 @@ export interface Peer {
   readonly id: string;
   readonly roomId: string;
   readonly connectionId: string;
+  /**
+   * The verified join token's app claims, for the peer whose message is
+   * being handled (from the authorizer context API Gateway delivers with
+   * every message: no read); {} for other peers or without a token.
+   */
+  readonly claims: AppData;
   /** The peer's persisted app data (protoo-server's `peer.data`). */
   getData<T extends AppData = AppData>(): Promise<T>;
   /**
@@ -155,6 +161,8 @@ export interface ConnectionRequest {
   sourceIp?: string;
   /** The $connect authorizer's context, when an authorizer is configured. */
   authorizer?: AppData;
+  /** The verified join token's app claims (roles, display name…); {} without them. */
+  claims: AppData;
 }
 
 export interface ConnectionDecision {

@@ -4,6 +4,7 @@ import { authorizerSetsIdentity, isValidId } from './identity.js';
 import { retireReplacedPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import { CONTESTED_REASON, bindUnlessProtected, protectReplacement } from './replacement-bind.js';
+import { claimsFrom } from './claims.js';
 
 export const PROTOO_SUBPROTOCOL = 'protoo';
 
@@ -42,6 +43,7 @@ export async function onConnect(services: RuntimeServices, event: WebSocketEvent
         query,
         sourceIp: event.requestContext.identity?.sourceIp,
         authorizer: authorizer ?? undefined,
+        claims: claimsFrom(authorizer),
       },
       {
         accept: (data = {}) => void (decision ??= { accepted: true, data }),

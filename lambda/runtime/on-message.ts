@@ -11,6 +11,7 @@ import { checkRateLimit, strikeUnmatchedResponse, type RateLimit } from './rate-
 import { RequestResponder } from './request-responder.js';
 import { RuntimePeer } from './runtime-peer.js';
 import { RuntimeRoom } from './runtime-room.js';
+import { claimsFrom } from './claims.js';
 
 /**
  * $default: one protoo message. Nothing a client sends can throw out of
@@ -52,7 +53,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
       let handlerError: unknown;
       try {
         if (services.app.onRequest) {
-          await services.app.onRequest({ method, data }, { ...sessionOf(services, identity), ...pick(responder) });
+          await services.app.onRequest({ method, data }, { ...sessionOf(services, identity, authorizer), ...pick(responder) });
         } else {
           await responder.reject(404, `unknown method "${method}"`);
         }
@@ -66,7 +67,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
     case 'notification': {
       const { method, data } = parsed.message;
       try {
-        await services.app.onNotification?.({ method, data }, sessionOf(services, identity));
+        await services.app.onNotification?.({ method, data }, sessionOf(services, identity, authorizer));
       } catch (error) {
         if (error instanceof ConnectionReplacedError) return closeReplaced(services, identity, method);
         throw error;
@@ -93,8 +94,11 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
 }
 
 /** The peer and room as the sender of a request or notification sees them: reads check it still owns its peerId. */
-function sessionOf(services: RuntimeServices, identity: ConnectionIdentity) {
-  return { peer: new RuntimePeer(services, identity, undefined, true), room: new RuntimeRoom(services, identity.roomId, identity) };
+function sessionOf(services: RuntimeServices, identity: ConnectionIdentity, authorizer: Record<string, unknown> | null | undefined) {
+  return {
+    peer: new RuntimePeer(services, identity, undefined, true, claimsFrom(authorizer)),
+    room: new RuntimeRoom(services, identity.roomId, identity),
+  };
 }
 
 /**

@@ -21,6 +21,7 @@ export class RuntimePeer implements Peer {
     private readonly identity: ConnectionIdentity,
     private record?: PeerRecord,
     private readonly self = false,
+    readonly claims: AppData = {},
   ) {}
 
   get id(): string {
