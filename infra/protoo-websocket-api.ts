@@ -176,7 +176,10 @@ export interface ProtooWebSocketApiProps {
   readonly auth?: ProtooAuth;
   /** Your own REQUEST authorizer on $connect (and only there), instead of `auth`. */
   readonly authorizer?: ProtooAuthorizerOptions;
-  /** Optional custom domain; the Management API endpoint then follows it. */
+  /**
+   * Optional custom domain for clients. The functions still post to the
+   * stage's own callback URL, so delivery never depends on the domain's DNS.
+   */
   readonly customDomain?: ProtooCustomDomainOptions;
   /**
    * The room relay's declared capacity (ROOM_MAX_PEERS, PEER_INFO_MAX_BYTES),
@@ -208,10 +211,10 @@ export class ProtooWebSocketApi extends Construct {
   readonly domainName?: apigwv2.DomainName;
   /** The URL protoo-client connects to (add `?roomId=…&peerId=…`). */
   readonly url: string;
-  /** The API Gateway Management API endpoint (where the runtime posts messages). */
+  /** The stage's own Management API endpoint (https://{apiId}.execute-api.{region}.{suffix}/{stage}). */
   readonly callbackUrl: string;
-  /** MANAGEMENT_API_ENDPOINT given to the functions; undefined without a custom domain. */
-  readonly managementApiEndpoint?: string;
+  /** MANAGEMENT_API_ENDPOINT given to the functions: always callbackUrl. */
+  readonly managementApiEndpoint: string;
   /** Who may connect: token, jwks, none (anonymous) or custom (your authorizer). */
   readonly authMode: AuthMode | 'custom';
   /** The authorizer the construct deployed (token and jwks modes). */
@@ -307,15 +310,13 @@ export class ProtooWebSocketApi extends Construct {
       });
     }
 
-    if (props.customDomain) {
-      const base = `${props.customDomain.domainName}${mappingKey ? `/${mappingKey}` : ''}`;
-      this.managementApiEndpoint = `https://${base}`;
-      this.url = `wss://${base}`;
-      this.callbackUrl = this.managementApiEndpoint;
-    } else {
-      this.url = this.stage.url;
-      this.callbackUrl = this.stage.callbackUrl;
-    }
+    this.url = props.customDomain
+      ? `wss://${props.customDomain.domainName}${mappingKey ? `/${mappingKey}` : ''}`
+      : this.stage.url;
+    // Posts go to the stage itself, never through the custom domain: that one
+    // fails until its DNS exists, and would need the mapping key to be right.
+    this.callbackUrl = this.stage.callbackUrl;
+    this.managementApiEndpoint = this.callbackUrl;
 
     // ---- Functions ------------------------------------------------------
     const environment: Record<string, string> = {
@@ -329,7 +330,7 @@ export class ProtooWebSocketApi extends Construct {
       environment.ROOM_MAX_PEERS = String(maxPeers);
       environment.PEER_INFO_MAX_BYTES = String(maxInfoBytes);
     }
-    if (this.managementApiEndpoint) environment.MANAGEMENT_API_ENDPOINT = this.managementApiEndpoint;
+    environment.MANAGEMENT_API_ENDPOINT = this.managementApiEndpoint;
 
     const entry = props.entry ?? DEFAULT_ENTRY;
     const depsLockFilePath = props.depsLockFilePath ?? findLockFile(path.dirname(entry));

@@ -3,7 +3,7 @@
  * a certificate and an authorizer by ARN. No bundling (inline code).
  */
 import { App, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 
 import { buildApp } from '../../infra/build-app.js';
@@ -115,7 +115,7 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
 describe('GIVEN a custom domain and an authorizer by ARN in context', () => {
   const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
   const authorizerArn = 'arn:aws:lambda:eu-west-1:123456789012:function:my-authorizer';
-  const { template } = appWith({
+  const { stack, template } = appWith({
     stage: 'prod',
     customDomainName: 'signal.example.com',
     certificateArn,
@@ -124,17 +124,19 @@ describe('GIVEN a custom domain and an authorizer by ARN in context', () => {
     authorizerIdentitySource: 'route.request.querystring.token, route.request.querystring.peerId',
   });
 
-  it('THEN the domain uses the imported certificate and the functions post through it', () => {
+  it("THEN the domain uses the imported certificate, and the functions post to the stage's own URL, not through it", () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainName: 'signal.example.com',
       DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
     });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { MANAGEMENT_API_ENDPOINT: 'https://signal.example.com/protoo' } },
-    });
+    const api = stack.getLogicalId(stack.protoo.api.node.defaultChild as never);
+    const stageUrl = `https://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/prod`;
+    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: Match.stringLikeRegexp('^index\\.(connect|disconnect|message)$') } }));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(render(fn.Properties.Environment.Variables.MANAGEMENT_API_ENDPOINT)).toBe(stageUrl);
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.WebSocketUrl.Value).toBe('wss://signal.example.com/protoo');
-    expect(outputs.CallbackUrl.Value).toBe('https://signal.example.com/protoo');
+    expect(render(outputs.CallbackUrl.Value)).toBe(stageUrl);
     expect(outputs.DomainTarget).toBeDefined();
   });
 

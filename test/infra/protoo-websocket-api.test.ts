@@ -19,6 +19,11 @@ import {
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, createTableInput } from '../../lambda/store/table-schema.js';
 import { NO_BUNDLE, ROUTE_NAMES, asArray, render, statementsOfRole, synth, walk, type Statement } from './helpers.js';
 
+/** https://{apiId}.execute-api.{region}.{suffix}/{stage}, as render() prints it. */
+function stageCallbackUrl(apiId: string, stage: string): string {
+  return `https://\${${apiId}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${stage}`;
+}
+
 const CERT_ARN = 'arn:aws:acm:us-east-1:111111111111:certificate/abcd';
 
 function inlineAuthorizer(stack: Stack) {
@@ -140,10 +145,9 @@ describe('GIVEN the construct with default props', () => {
         LoggingConfig: { LogGroup: { Ref: id(protoo.logGroups[name]) } },
         Role: { 'Fn::GetAtt': [id(protoo.functions[name].role!), 'Arn'] },
       });
-      expect(fn.Properties.Environment.Variables).toEqual({
-        TABLE_NAME: { Ref: id(protoo.table) },
-        NODE_OPTIONS: '--enable-source-maps',
-      });
+      const { MANAGEMENT_API_ENDPOINT, ...rest } = fn.Properties.Environment.Variables;
+      expect(rest).toEqual({ TABLE_NAME: { Ref: id(protoo.table) }, NODE_OPTIONS: '--enable-source-maps' });
+      expect(render(MANAGEMENT_API_ENDPOINT)).toBe(stageCallbackUrl(id(protoo.api), 'dev'));
     }
   });
 
@@ -290,6 +294,7 @@ describe('GIVEN custom stage settings', () => {
         TABLE_NAME: { Ref: id(protoo.table) },
         NODE_OPTIONS: '--enable-source-maps',
         LOG_LEVEL: 'debug',
+        MANAGEMENT_API_ENDPOINT: expect.anything(),
       });
     }
   });
@@ -401,13 +406,16 @@ describe('GIVEN a custom domain with a mapping key and a hosted zone', () => {
     expect(mapping.DependsOn).toContain(id(protoo.stage));
   });
 
-  it('THEN every function gets MANAGEMENT_API_ENDPOINT = https://domain/key (the runtime cannot derive it from the event)', () => {
+  it("THEN every function posts to the stage's own callback URL, never through the domain (whose DNS may not exist yet)", () => {
     for (const name of ROUTE_NAMES) {
       const fn = template.toJSON().Resources[id(protoo.functions[name])];
-      expect(fn.Properties.Environment.Variables.MANAGEMENT_API_ENDPOINT).toBe('https://signal.example.com/v1');
+      const endpoint = render(fn.Properties.Environment.Variables.MANAGEMENT_API_ENDPOINT);
+      expect(endpoint).toBe(stageCallbackUrl(id(protoo.api), 'prod'));
+      expect(endpoint).not.toContain('example.com');
     }
     expect(protoo.url).toBe('wss://signal.example.com/v1');
-    expect(protoo.callbackUrl).toBe('https://signal.example.com/v1');
+    expect(protoo.managementApiEndpoint).toBe(protoo.stage.callbackUrl);
+    expect(protoo.callbackUrl).toBe(protoo.stage.callbackUrl);
   });
 
   it('THEN an alias A record points the domain at the API Gateway regional domain', () => {
@@ -428,10 +436,10 @@ describe('GIVEN a custom domain at the root, without a hosted zone', () => {
     customDomain: { domainName: 'ws.example.org', certificate: acm.Certificate.fromCertificateArn(s, 'Cert', CERT_ARN) },
   }));
 
-  it('THEN MANAGEMENT_API_ENDPOINT is https://domain, the mapping has no key, and no DNS record is made', () => {
+  it('THEN MANAGEMENT_API_ENDPOINT is the stage callback URL, the mapping has no key, and no DNS record is made', () => {
     for (const name of ROUTE_NAMES) {
       const fn = template.toJSON().Resources[id(protoo.functions[name])];
-      expect(fn.Properties.Environment.Variables.MANAGEMENT_API_ENDPOINT).toBe('https://ws.example.org');
+      expect(render(fn.Properties.Environment.Variables.MANAGEMENT_API_ENDPOINT)).toBe(stageCallbackUrl(id(protoo.api), 'dev'));
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiMappingKey: Match.absent() });
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
