@@ -1,0 +1,107 @@
+/**
+ * The dashboard: alarm states on top, then the request path in the order a
+ * message travels it (API Gateway, the functions, DynamoDB), then the errors
+ * query, so the first screen answers "is it broken, and where".
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+import { SAVED_QUERIES } from './protoo-observability-queries.js';
+
+export interface DashboardInputs {
+  readonly functions: Readonly<Record<string, lambda.Function>>;
+  readonly logGroups: Readonly<Record<string, logs.ILogGroup>>;
+  readonly api: apigwv2.IWebSocketApi;
+  readonly stage: apigwv2.IWebSocketStage;
+  readonly table: dynamodb.ITable;
+  readonly failedOutcomes: cloudwatch.IMetric;
+  readonly alarms: cloudwatch.IAlarm[];
+  readonly operations: dynamodb.Operation[];
+}
+
+const PERIOD = Duration.minutes(1);
+
+export function buildDashboard(scope: Construct, id: string, inputs: DashboardInputs): cloudwatch.Dashboard {
+  const dashboard = new cloudwatch.Dashboard(scope, id, { defaultInterval: Duration.hours(3) });
+  const api = (metricName: string, statistic = 'Sum') =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName,
+      dimensionsMap: { ApiId: inputs.api.apiId, Stage: inputs.stage.stageName },
+      statistic,
+      period: PERIOD,
+    });
+  const fns = Object.entries(inputs.functions);
+  const labelled = (route: string, m: cloudwatch.Metric) => m.with({ label: route });
+
+  if (inputs.alarms.length > 0) {
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: inputs.alarms, width: 24 }));
+  }
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'API Gateway: connects and messages', left: [api('ConnectCount'), api('MessageCount')], width: 8 }),
+    new cloudwatch.GraphWidget({
+      title: 'API Gateway: errors',
+      left: [api('IntegrationError'), api('ExecutionError'), api('ClientError')],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({ title: 'API Gateway: integration latency', left: [api('IntegrationLatency', 'p50'), api('IntegrationLatency', 'p99')], width: 8 }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Lambda: invocations',
+      left: fns.map(([route, fn]) => labelled(route, fn.metricInvocations({ period: PERIOD }))),
+      width: 6,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Lambda: errors and throttles',
+      left: [
+        ...fns.map(([route, fn]) => labelled(`${route} errors`, fn.metricErrors({ period: PERIOD }))),
+        ...fns.map(([route, fn]) => labelled(`${route} throttles`, fn.metricThrottles({ period: PERIOD }))),
+      ],
+      width: 6,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Lambda: duration p99',
+      left: fns.map(([route, fn]) => labelled(route, fn.metricDuration({ period: PERIOD, statistic: 'p99' }))),
+      width: 6,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Runtime: failed outcomes',
+      left: [inputs.failedOutcomes],
+      width: 6,
+    }),
+  );
+  dashboard.addWidgets(
+    // One graph each: both sums name their per-operation metrics alike, which one graph cannot hold.
+    new cloudwatch.GraphWidget({
+      title: 'DynamoDB: throttled requests',
+      left: [inputs.table.metricThrottledRequestsForOperations({ operations: inputs.operations, period: PERIOD })],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'DynamoDB: system errors',
+      left: [inputs.table.metricSystemErrorsForOperations({ operations: inputs.operations, period: PERIOD })],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'DynamoDB: consumed capacity',
+      left: [inputs.table.metricConsumedReadCapacityUnits({ period: PERIOD }), inputs.table.metricConsumedWriteCapacityUnits({ period: PERIOD })],
+      width: 8,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.LogQueryWidget({
+      title: 'Errors by route',
+      logGroupNames: Object.values(inputs.logGroups).map((g) => g.logGroupName),
+      queryString: SAVED_QUERIES['errors-by-route'].toString(),
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 24,
+    }),
+  );
+  return dashboard;
+}

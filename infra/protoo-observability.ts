@@ -1,0 +1,188 @@
+/**
+ * ProtooObservability: what an operator needs to see a protoo endpoint on
+ * AWS, on by default. Alarms (Lambda, the runtime's failed outcomes, API
+ * Gateway, DynamoDB) with optional SNS actions, a dashboard, saved Logs
+ * Insights queries, opt-in API Gateway access logs, and outputs.
+ *
+ *   const protoo = new ProtooWebSocketApi(this, 'Protoo');
+ *   new ProtooObservability(this, 'Observability', { ...protoo, alarmEmail: 'ops@example.com' });
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+import { alarmProps, DEFAULT_ALARMS, DURATION_TIMEOUT_RATIO, tuningFor, type AlarmName, type AlarmSettings } from './protoo-observability-alarms.js';
+import { enableAccessLogs } from './protoo-observability-access-logs.js';
+import { buildDashboard } from './protoo-observability-dashboard.js';
+import { SAVED_QUERIES } from './protoo-observability-queries.js';
+
+/** The DynamoDB operations the runtime calls (see DYNAMODB_ACTIONS): the ones whose throttles and errors count. */
+export const TABLE_OPERATIONS = [
+  'GetItem',
+  'PutItem',
+  'DeleteItem',
+  'Query',
+  'UpdateItem',
+] as const;
+
+/** Metric the log filters publish for every `"outcome":"failed"` line. */
+export const FAILED_OUTCOMES_METRIC = 'FailedOutcomes';
+
+export interface ProtooObservabilityProps {
+  /** The ProtooWebSocketApi's functions, by route. */
+  readonly functions: Readonly<Record<string, lambda.Function>>;
+  /** Their log groups, by the same route names. */
+  readonly logGroups: Readonly<Record<string, logs.ILogGroup>>;
+  readonly api: apigwv2.IWebSocketApi;
+  readonly stage: apigwv2.IWebSocketStage;
+  readonly table: dynamodb.ITable;
+  /** Tune or disable (`false`) any alarm by name. @default all on, thresholds of DEFAULT_ALARMS */
+  readonly alarms?: AlarmSettings;
+  /** Where alarms (and their recovery) are sent. @default none */
+  readonly alarmActions?: sns.ITopic[];
+  /** Create an SNS topic with this email subscribed, and send alarms to it. @default no topic */
+  readonly alarmEmail?: string;
+  /** Namespace of the failed-outcome metric. @default `ProtooServerless/{stack name}` */
+  readonly metricNamespace?: string;
+  /** @default true */
+  readonly dashboard?: boolean;
+  /** @default true */
+  readonly savedQueries?: boolean;
+  /**
+   * API Gateway access logs to a log group of their own. Needs the account's
+   * API Gateway CloudWatch role (set once per account and region), or the
+   * stage deploy fails. @default false
+   */
+  readonly accessLogs?: boolean;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly accessLogRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** CfnOutputs for the dashboard URL and the log group names. @default true */
+  readonly outputs?: boolean;
+}
+
+export class ProtooObservability extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly topic?: sns.Topic;
+  readonly dashboard?: cloudwatch.Dashboard;
+  readonly queries: logs.QueryDefinition[] = [];
+  readonly accessLogGroup?: logs.LogGroup;
+  readonly failedOutcomes: cloudwatch.Metric;
+
+  constructor(scope: Construct, id: string, props: ProtooObservabilityProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const namespace = props.metricNamespace ?? `ProtooServerless/${stack.stackName}`;
+
+    const topics = [...(props.alarmActions ?? [])];
+    if (props.alarmEmail) {
+      this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'protoo-serverless alarms', enforceSSL: true });
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      topics.push(this.topic);
+    }
+
+    // The wrapper answers every exception itself, so failures are only log lines: count them.
+    for (const [route, logGroup] of Object.entries(props.logGroups)) {
+      logGroup.addMetricFilter(`FailedOutcomes${pascal(route)}`, {
+        filterPattern: logs.FilterPattern.stringValue('$.outcome', '=', 'failed'),
+        metricNamespace: namespace,
+        metricName: FAILED_OUTCOMES_METRIC,
+        metricValue: '1',
+      });
+    }
+    this.failedOutcomes = new cloudwatch.Metric({ namespace, metricName: FAILED_OUTCOMES_METRIC, statistic: 'Sum' });
+
+    const alarm = (name: AlarmName, suffix: string, metricFor: (period: Duration) => cloudwatch.IMetric, threshold?: number) => {
+      const tuning = tuningFor(props.alarms, name);
+      if (!tuning) return;
+      const defaults = DEFAULT_ALARMS[name];
+      const metric = metricFor(tuning.period ?? Duration.minutes(5));
+      const created = new cloudwatch.Alarm(
+        this,
+        `${pascal(name)}${suffix}`,
+        alarmProps(metric, tuning, threshold ?? defaults.threshold ?? 1, `protoo ${suffix || 'endpoint'}: ${defaults.description}`),
+      );
+      for (const topic of topics) {
+        created.addAlarmAction(new actions.SnsAction(topic));
+        created.addOkAction(new actions.SnsAction(topic));
+      }
+      this.alarms.push(created);
+    };
+
+    for (const [route, fn] of Object.entries(props.functions)) {
+      const Route = pascal(route);
+      alarm('lambdaErrors', Route, (period) => fn.metricErrors({ period, statistic: 'Sum' }));
+      alarm('lambdaThrottles', Route, (period) => fn.metricThrottles({ period, statistic: 'Sum' }));
+      const timeout = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
+      alarm('lambdaDuration', Route, (period) => fn.metricDuration({ period, statistic: 'p99' }), Math.round(timeout * DURATION_TIMEOUT_RATIO));
+    }
+    alarm('failedOutcomes', '', (period) => this.failedOutcomes.with({ period }));
+
+    const apiMetric = (metricName: string) => (period: Duration) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: props.api.apiId, Stage: props.stage.stageName },
+        statistic: 'Sum',
+        period,
+      });
+    alarm('integrationErrors', '', apiMetric('IntegrationError'));
+    alarm('executionErrors', '', apiMetric('ExecutionError'));
+    const operations = [...TABLE_OPERATIONS] as dynamodb.Operation[];
+    alarm('dynamoThrottles', '', (period) => props.table.metricThrottledRequestsForOperations({ operations, period }));
+    alarm('dynamoSystemErrors', '', (period) => props.table.metricSystemErrorsForOperations({ operations, period }));
+
+    if (props.savedQueries ?? true) {
+      const logGroups = Object.values(props.logGroups);
+      // The construct path (stack name first) keeps two stacks' queries apart in the console's list.
+      const prefix = `protoo/${this.node.path}`;
+      for (const [name, queryString] of Object.entries(SAVED_QUERIES)) {
+        this.queries.push(
+          new logs.QueryDefinition(this, `Query${pascal(name)}`, {
+            queryDefinitionName: `${prefix}/${name}`,
+            queryString,
+            logGroups,
+          }),
+        );
+      }
+    }
+
+    if (props.accessLogs) {
+      this.accessLogGroup = enableAccessLogs(this, props.stage, {
+        retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    }
+
+    if (props.dashboard ?? true) {
+      this.dashboard = buildDashboard(this, 'Dashboard', { ...props, failedOutcomes: this.failedOutcomes, alarms: this.alarms, operations });
+    }
+
+    if (props.outputs ?? true) {
+      if (this.dashboard) {
+        new CfnOutput(this, 'DashboardUrl', {
+          description: 'CloudWatch dashboard of the protoo endpoint',
+          value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+        });
+      }
+      for (const [route, logGroup] of Object.entries(props.logGroups)) {
+        new CfnOutput(this, `${pascal(route)}LogGroup`, { description: `log group of the ${route} function`, value: logGroup.logGroupName });
+      }
+      if (this.accessLogGroup) {
+        new CfnOutput(this, 'AccessLogGroup', { description: 'API Gateway access logs', value: this.accessLogGroup.logGroupName });
+      }
+    }
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,103 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+
+import { ROUTE_NAMES } from './helpers.js';
+import { synthObserved } from './observability-helpers.js';
+
+type Resource = { Properties: Record<string, unknown> };
+const alarmsOf = (template: Template) => Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+const withMetric = (template: Template, metricName: string) => alarmsOf(template).filter((a) => a.Properties.MetricName === metricName);
+/** Alarms on a math expression (DynamoDB per-operation sums) whose metrics are all this one. */
+const withMathOver = (template: Template, metricName: string) =>
+  alarmsOf(template).filter((a) =>
+    ((a.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[] | undefined) ?? []).some((m) => m.MetricStat?.Metric.MetricName === metricName),
+  );
+
+describe('ProtooObservability alarms', () => {
+  it('has one Errors, Throttles and Duration alarm per function, Duration at 80% of its timeout', () => {
+    const { template, protoo, id } = synthObserved();
+    for (const metricName of ['Errors', 'Throttles', 'Duration']) {
+      const alarms = withMetric(template, metricName);
+      expect(alarms.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref).sort()).toEqual(
+        ROUTE_NAMES.map((r) => id(protoo.functions[r])).sort(),
+      );
+    }
+    for (const alarm of withMetric(template, 'Duration')) {
+      // The construct's default timeout is 10 s.
+      expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', ExtendedStatistic: 'p99', Threshold: 8000 });
+    }
+    for (const alarm of withMetric(template, 'Errors')) expect(alarm.Properties).toMatchObject({ Threshold: 1, TreatMissingData: 'notBreaching' });
+  });
+
+  it('counts "outcome":"failed" lines of every function log group into one alarmed metric', () => {
+    const { template, protoo, id } = synthObserved();
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as Resource[];
+    expect(filters.map((f) => (f.Properties.LogGroupName as { Ref: string }).Ref).sort()).toEqual(ROUTE_NAMES.map((r) => id(protoo.logGroups[r])).sort());
+    for (const filter of filters) {
+      expect(filter.Properties.FilterPattern).toBe('{ $.outcome = "failed" }');
+      expect(filter.Properties.MetricTransformations).toEqual([{ MetricNamespace: 'ProtooServerless/TestStack', MetricName: 'FailedOutcomes', MetricValue: '1' }]);
+    }
+    const [alarm] = withMetric(template, 'FailedOutcomes');
+    expect(alarm.Properties).toMatchObject({ Namespace: 'ProtooServerless/TestStack', Statistic: 'Sum', Threshold: 5 });
+  });
+
+  it('alarms on the stage’s API Gateway IntegrationError and ExecutionError', () => {
+    const { template, protoo, id } = synthObserved();
+    for (const metricName of ['IntegrationError', 'ExecutionError']) {
+      const [alarm, ...rest] = withMetric(template, metricName);
+      expect(rest).toHaveLength(0);
+      expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/ApiGateway', Statistic: 'Sum' });
+      expect(alarm.Properties.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'ApiId', Value: { Ref: id(protoo.api) } },
+          { Name: 'Stage', Value: protoo.stage.stageName },
+        ]),
+      );
+    }
+  });
+
+  it('alarms on DynamoDB ThrottledRequests and SystemErrors of every operation the runtime calls', () => {
+    const { template, protoo, id } = synthObserved();
+    for (const metricName of ['ThrottledRequests', 'SystemErrors']) {
+      const [alarm, ...rest] = withMathOver(template, metricName);
+      expect(rest).toHaveLength(0);
+      const stats = (alarm.Properties.Metrics as { MetricStat?: { Metric: { Dimensions: { Name: string; Value: unknown }[] } } }[]).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+      const operations = stats.map((m) => m.Dimensions.find((d) => d.Name === 'Operation')?.Value).sort();
+      expect(operations).toEqual(['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']);
+      for (const m of stats) expect(m.Dimensions).toContainEqual({ Name: 'TableName', Value: { Ref: id(protoo.table) } });
+    }
+  });
+
+  it('tunes or disables alarms by name', () => {
+    const all = alarmsOf(synthObserved().template).length;
+    expect(all).toBe(14);
+    const { template } = synthObserved({ alarms: { lambdaErrors: false, integrationErrors: { threshold: 50, evaluationPeriods: 3, datapointsToAlarm: 2 } } });
+    expect(alarmsOf(template)).toHaveLength(all - 3);
+    expect(withMetric(template, 'Errors')).toHaveLength(0);
+    expect(withMetric(template, 'IntegrationError')[0].Properties).toMatchObject({ Threshold: 50, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+  });
+
+  it('sends alarms and recoveries to the given topics', () => {
+    const { template, observability } = synthObserved((stack) => ({ alarmActions: [new sns.Topic(stack, 'Ops')] }));
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    expect(observability.topic).toBeUndefined();
+    for (const alarm of alarmsOf(template)) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('creates a topic with an email subscription when given alarmEmail', () => {
+    const { template, observability, id } = synthObserved({ alarmEmail: 'ops@example.com' });
+    expect(observability.topic).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: id(observability.topic!) } });
+    for (const alarm of alarmsOf(template)) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: id(observability.topic!) }]);
+  });
+
+  it('has no actions by default', () => {
+    const { template } = synthObserved();
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const alarm of alarmsOf(template)) expect(alarm.Properties.AlarmActions).toBeUndefined();
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+
+import { ACCESS_LOG_FORMAT } from '../../infra/protoo-observability-access-logs.js';
+import { render, ROUTE_NAMES } from './helpers.js';
+import { synthObserved } from './observability-helpers.js';
+
+type Resource = { Properties: Record<string, unknown> };
+
+describe('ProtooObservability dashboard, queries, access logs and outputs', () => {
+  it('builds one dashboard over API Gateway, the functions, DynamoDB, the failed outcomes and the errors query', () => {
+    const { template, protoo, id } = synthObserved();
+    const [dashboard, ...rest] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
+    expect(rest).toHaveLength(0);
+    const body = render(dashboard.Properties.DashboardBody);
+    for (const text of ['"alarm"', 'IntegrationError', 'ExecutionError', 'MessageCount', 'Duration', 'Throttles', 'FailedOutcomes', 'ThrottledRequests', 'SystemErrors', 'outcome = \\"failed\\"']) {
+      expect(body).toContain(text);
+    }
+    for (const route of ROUTE_NAMES) expect(body).toContain(`\${${id(protoo.functions[route])}}`);
+    expect(body).toContain(`\${${id(protoo.table)}}`);
+  });
+
+  it('can leave the dashboard out', () => {
+    const { template } = synthObserved({ dashboard: false });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(template.findOutputs('*')).some((k) => k.includes('DashboardUrl'))).toBe(false);
+  });
+
+  it('saves the errors-by-route, slowest-messages and busiest-rooms queries over the function log groups', () => {
+    const { template, protoo, id } = synthObserved();
+    const queries = Object.values(template.findResources('AWS::Logs::QueryDefinition')) as Resource[];
+    const byName = Object.fromEntries(queries.map((q) => [String(q.Properties.Name).split('/').pop(), q.Properties]));
+    expect(Object.keys(byName).sort()).toEqual(['busiest-rooms', 'errors-by-route', 'slowest-messages']);
+    for (const q of queries) {
+      expect(q.Properties.Name).toMatch(/^protoo\/TestStack\/Observability\//);
+      expect(q.Properties.LogGroupNames).toEqual(ROUTE_NAMES.map((r) => ({ Ref: id(protoo.logGroups[r]) })));
+    }
+    expect(byName['errors-by-route'].QueryString).toMatch(/filter outcome = "failed"[\s\S]*stats count\(\*\) as errors.* by route/);
+    expect(byName['slowest-messages'].QueryString).toMatch(/sort durationMs desc[\s\S]*limit 50/);
+    expect(byName['busiest-rooms'].QueryString).toMatch(/stats count\(\*\) as messages.* by roomId[\s\S]*sort messages desc/);
+  });
+
+  it('leaves API Gateway access logs off by default (they need the account’s CloudWatch role)', () => {
+    const { template } = synthObserved();
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+    expect(stage.Properties.AccessLogSettings).toBeUndefined();
+  });
+
+  it('writes access logs as JSON to a log group of their own when asked', () => {
+    const { template, observability, id } = synthObserved({ accessLogs: true });
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+    const settings = stage.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [id(observability.accessLogGroup!), 'Arn'] });
+    expect(JSON.parse(settings.Format)).toEqual(ACCESS_LOG_FORMAT);
+    expect(JSON.parse(settings.Format)).toMatchObject({ connectionId: '$context.connectionId', route: '$context.routeKey', status: '$context.status' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('outputs the dashboard URL and every log group name', () => {
+    const { template, protoo, observability, id } = synthObserved({ accessLogs: true });
+    const outputs = Object.values(template.findOutputs('*')).map((o) => render(o.Value));
+    expect(outputs).toContain(
+      `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/\${${id(observability.dashboard!)}}`,
+    );
+    for (const route of ROUTE_NAMES) expect(outputs).toContain(`\${${id(protoo.logGroups[route])}}`);
+    expect(outputs).toContain(`\${${id(observability.accessLogGroup!)}}`);
+  });
+});
