@@ -12,6 +12,8 @@ export interface RuntimeConfig {
   logLevel: LogLevel;
   /** Per-connection message rate limit (see runtime/rate-limit.ts). */
   rateLimit: RateLimitSettings;
+  /** INVOCATION_DEADLINE_MS: caps each invocation's work (see runtime/deadline.ts); unset, the Lambda context decides. */
+  invocationDeadlineMs?: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -28,6 +30,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       burst: count(env, 'RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT.burst, 1),
       closeAfter: count(env, 'RATE_LIMIT_CLOSE_AFTER', DEFAULT_RATE_LIMIT.closeAfter, 0),
     },
+    invocationDeadlineMs: env.INVOCATION_DEADLINE_MS ? count(env, 'INVOCATION_DEADLINE_MS', 0, 1) : undefined,
   };
 }
 

@@ -20,6 +20,7 @@ import { documentClientFor } from './store/document-client.js';
 import { StateStore } from './store/state-store.js';
 import { markingErrors } from './runtime/error-answer.js';
 import { replacementBackoffFromEnv } from './runtime/replacement-backoff-settings.js';
+import { answerBudgetMs, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
 
 export interface HandlerOptions {
   /** Read on every invocation, so a local stack can point at its own engine. */
@@ -80,14 +81,18 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     run: (services: RuntimeServices, event: WebSocketEvent, config: RuntimeConfig) => Promise<RouteOutcome>,
     failure: (answer: ErrorAnswer) => WebSocketResult,
   ): WebSocketHandler {
-    return async (event) => {
+    return async (event, context) => {
       const started = Date.now();
       const { connectionId } = event.requestContext;
       let services: RuntimeServices | undefined;
       try {
         const config = readConfig(options.env ?? process.env);
-        services = servicesFor(event, config);
-        const { result, ...fields } = await run(services, event, config);
+        const live = (services = servicesFor(event, config));
+        // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
+        const work = run(live, event, config);
+        const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
+          live.log.warn(`${name} finished after its deadline`, { route: event.requestContext.routeKey, connectionId, outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
+        );
         // A flood's messages are summed up by the limiter's own warnings instead.
         const level = RATE_LIMITED_OUTCOMES.has(fields.outcome) ? 'debug' : 'info';
         services.log[level](name, { route: event.requestContext.routeKey, connectionId, ...fields, durationMs: Date.now() - started });
@@ -99,7 +104,11 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         const log = services?.log ?? options.logger ?? createLogger('error');
         const fields = { route: event.requestContext.routeKey, connectionId, outcome: 'failed', errorId: answer.errorId, error };
         log.error(name, { ...fields, durationMs: Date.now() - started });
-        if (services && name === 'message' && !event.isBase64Encoded) await answerFailedMessage(services, connectionId, event.body, answer);
+        if (services && name === 'message' && !event.isBase64Encoded) {
+          // Bounded too: the Management API may be what is failing, and the handler must return before the platform's timeout.
+          const answered = await within(answerFailedMessage(services, connectionId, event.body, answer), answerBudgetMs(context));
+          if (!answered) log.warn('gave up answering a failed request', { connectionId, errorId: answer.errorId });
+        }
         return failure(answer);
       }
     };

@@ -1,6 +1,61 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+/**
+ * How long one DynamoDB call may take. DynamoDB answers in single-digit ms
+ * and an invocation makes a handful of calls in sequence within its
+ * deadline (runtime/deadline.ts, 8 s by default), so a stuck call must cost
+ * about a second per attempt, not the budget — the same shape as the
+ * Management API client (delivery/management-client.ts):
+ *
+ * - `timeoutMs` 1 s: the wait for a socket to connect (a cold TLS handshake
+ *   takes ~100 ms), and then the silence while waiting for the answer, that
+ *   fail an attempt — ~100× a normal answer; the whole attempt, including
+ *   waiting for a free socket, is capped at twice that.
+ * - `maxAttempts` 3 (the SDK's standard default; the old SDK's 10 would
+ *   outlast the deadline): throttling and 5xx are what retries are for, and
+ *   the SDK spaces them (100 ms base, 500 ms for throttling, with jitter).
+ *   Worst case per call: 3 × 2 s + ≤ 1.5 s of backoff = 7.5 s; a silent
+ *   endpoint: 3 × 1 s + backoff ≈ 3.3 s. The deadline cuts whatever is left.
+ * - keep-alive sockets, 50: a broadcast's fan-out (25 at once) may read
+ *   while other reads of the invocation run.
+ */
+export interface DocumentClientSettings {
+  timeoutMs: number;
+  maxAttempts: number;
+  maxSockets: number;
+}
+
+export const DEFAULT_DOCUMENT_CLIENT_SETTINGS: DocumentClientSettings = {
+  timeoutMs: 1_000,
+  maxAttempts: 3,
+  maxSockets: 50,
+};
+
+/** A DocumentClient whose every call is bounded in time (see DocumentClientSettings). */
+export function createDocumentClient(
+  endpoint: string | undefined,
+  settings: DocumentClientSettings = DEFAULT_DOCUMENT_CLIENT_SETTINGS,
+): DynamoDBDocumentClient {
+  const agent = { keepAlive: true, maxSockets: settings.maxSockets };
+  const client = new DynamoDBClient({
+    ...(endpoint ? { endpoint } : {}),
+    maxAttempts: settings.maxAttempts,
+    // NodeHttpHandler options (a plain object: the SDK builds the handler).
+    requestHandler: {
+      connectionTimeout: settings.timeoutMs,
+      socketTimeout: settings.timeoutMs,
+      requestTimeout: 2 * settings.timeoutMs,
+      throwOnRequestTimeout: true,
+      httpAgent: agent,
+      httpsAgent: agent,
+    },
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  });
+}
+
 const clients = new Map<string, DynamoDBDocumentClient>();
 
 /**
@@ -11,9 +66,7 @@ export function documentClientFor(endpoint: string | undefined): DynamoDBDocumen
   const key = endpoint ?? 'aws';
   let client = clients.get(key);
   if (!client) {
-    client = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint ? { endpoint } : {}), {
-      marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
-    });
+    client = createDocumentClient(endpoint);
     clients.set(key, client);
   }
   return client;

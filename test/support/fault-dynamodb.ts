@@ -1,0 +1,64 @@
+/**
+ * A loopback DynamoDB endpoint that fails as told, in front of a real
+ * engine (dynalite) it forwards to while healthy: the same handlers see a
+ * brown-out, then recover, as they would on AWS.
+ */
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** pass: forward; silent: accept and never answer; the rest: DynamoDB's own error answers. */
+export type DynamoFault = 'pass' | 'silent' | 'throttling' | 'provisioned-throughput' | 'http-500';
+
+export interface FaultyDynamo {
+  endpoint: string;
+  fault: DynamoFault;
+  /** Requests that met a fault (forwarded ones are not counted). */
+  faulted: number;
+  close(): Promise<void>;
+}
+
+/** DynamoDB's JSON 1.0 error shape: the type in `__type`, HTTP 400 for client-side errors. */
+function dynamoError(res: ServerResponse, status: number, type: string, message: string): void {
+  const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
+  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function forward(target: URL, req: IncomingMessage, res: ServerResponse): void {
+  const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 500, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
+}
+
+export async function startFaultyDynamo(targetEndpoint: string): Promise<FaultyDynamo> {
+  const target = new URL(targetEndpoint);
+  const held = new Set<ServerResponse>();
+  const state = { fault: 'pass', faulted: 0 } as FaultyDynamo;
+  const server = createServer((req, res) => {
+    if (state.fault === 'pass') return forward(target, req, res);
+    state.faulted++;
+    req.resume();
+    switch (state.fault) {
+      case 'silent':
+        held.add(res);
+        return;
+      case 'throttling':
+        return dynamoError(res, 400, 'ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
+      case 'provisioned-throughput':
+        return dynamoError(res, 400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.');
+      case 'http-500':
+        return dynamoError(res, 500, 'InternalServerError', 'Internal server error');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = async () => {
+    held.forEach((res) => res.destroy());
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return state;
+}
