@@ -1,10 +1,18 @@
 /**
  * Structured JSON logs: one line per event, fields a CloudWatch Logs
  * Insights query can filter on. Message payloads are never logged.
+ *
+ * Written by Powertools for AWS Lambda's Logger (lambda/observability/), so
+ * the project keeps only this small interface the runtime depends on.
  */
+import { Logger as PowertoolsLogger, type LogItem } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
+
+import { ProtooLogFormatter } from './observability/log-formatter.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export interface LogFields {
   route?: string;
@@ -14,6 +22,7 @@ export interface LogFields {
   method?: string;
   outcome?: string;
   durationMs?: number;
+  errorId?: string;
   [key: string]: unknown;
 }
 
@@ -24,17 +33,59 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+/** LOG_LEVEL, in either case; anything else is info. */
 export function parseLogLevel(value: string | undefined): LogLevel {
-  return value && value in SEVERITY ? (value as LogLevel) : 'info';
+  const level = value?.toLowerCase() as LogLevel | undefined;
+  return level && LEVELS.includes(level) ? level : 'info';
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => console.log(line)): Logger {
-  const threshold = SEVERITY[level];
-  const emit = (lineLevel: LogLevel) => (message: string, fields: LogFields = {}) => {
-    if (SEVERITY[lineLevel] < threshold) return;
-    write(JSON.stringify({ level: lineLevel, time: new Date().toISOString(), message, ...fields }, errorReplacer));
+// One per level while warm: handlers ask for a logger on every invocation.
+const shared = new Map<LogLevel, Logger>();
+
+/**
+ * A Powertools Logger at this level. By default it prints to stdout (stderr
+ * for warn and error), as Lambda expects; `write` receives each JSON line
+ * instead (tests, tools).
+ */
+export function createLogger(level: LogLevel, write?: (line: string) => void): Logger {
+  if (write) return adapt(new WritingLogger(optionsFor(level), write));
+  let logger = shared.get(level);
+  if (!logger) shared.set(level, (logger = adapt(new PowertoolsLogger(optionsFor(level)))));
+  return logger;
+}
+
+function optionsFor(level: LogLevel): ConstructorOptions {
+  return {
+    logLevel: level.toUpperCase() as ConstructorOptions['logLevel'],
+    // POWERTOOLS_SERVICE_NAME, when set, names the service instead.
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ? undefined : 'protoo',
+    logFormatter: new ProtooLogFormatter(),
+    jsonReplacerFn: errorReplacer,
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+function adapt(logger: PowertoolsLogger): Logger {
+  return {
+    debug: (message, fields = {}) => logger.debug(message, fields),
+    info: (message, fields = {}) => logger.info(message, fields),
+    warn: (message, fields = {}) => logger.warn(message, fields),
+    error: (message, fields = {}) => logger.error(message, fields),
+  };
+}
+
+/** Hands each finished line to `write` rather than to the console. */
+class WritingLogger extends PowertoolsLogger {
+  readonly #write: (line: string) => void;
+
+  constructor(options: ConstructorOptions, write: (line: string) => void) {
+    super(options);
+    this.#write = write;
+  }
+
+  protected override printLog(_level: number, log: LogItem): void {
+    log.prepareForPrint();
+    this.#write(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
 }
 
 /**
