@@ -9,6 +9,8 @@ import { Logger as PowertoolsLogger, type LogItem } from '@aws-lambda-powertools
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 
 import { ProtooLogFormatter } from './observability/log-formatter.js';
+import { meteredLogger } from './observability/metered-logger.js';
+import { runtimeMetrics } from './observability/metrics.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -44,13 +46,14 @@ const shared = new Map<LogLevel, Logger>();
 
 /**
  * A Powertools Logger at this level. By default it prints to stdout (stderr
- * for warn and error), as Lambda expects; `write` receives each JSON line
- * instead (tests, tools).
+ * for warn and error), as Lambda expects, and on Lambda turns the route
+ * wrapper's line into metrics (observability/metered-logger.ts); `write`
+ * receives each JSON line instead (tests, tools), with no metrics.
  */
 export function createLogger(level: LogLevel, write?: (line: string) => void): Logger {
   if (write) return adapt(new WritingLogger(optionsFor(level), write));
   let logger = shared.get(level);
-  if (!logger) shared.set(level, (logger = adapt(new PowertoolsLogger(optionsFor(level)))));
+  if (!logger) shared.set(level, (logger = meteredLogger(adapt(new PowertoolsLogger(optionsFor(level))), runtimeMetrics())));
   return logger;
 }
 
