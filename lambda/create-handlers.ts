@@ -20,7 +20,8 @@ import { documentClientFor } from './store/document-client.js';
 import { StateStore } from './store/state-store.js';
 import { markingErrors } from './runtime/error-answer.js';
 import { replacementBackoffFromEnv } from './runtime/replacement-backoff-settings.js';
-import { answerBudgetMs, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
+import { answerBudgetMs, DeadlineExceededError, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
+import { droppingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
 
 export interface HandlerOptions {
   /** Read on every invocation, so a local stack can point at its own engine. */
@@ -52,7 +53,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   // One per container, like the identity cache: the settings come with each invocation's config.
   const limiter = new RateLimiter();
 
-  function servicesFor(event: WebSocketEvent, config: RuntimeConfig): RuntimeServices {
+  function servicesFor(event: WebSocketEvent, config: RuntimeConfig, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
     let store: RuntimeServices['store'] | undefined;
     let sender: RuntimeServices['sender'] | undefined;
     // Built on first use: a message the rate limit refuses never needs the store.
@@ -64,7 +65,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       get sender() {
         if (!sender) {
           const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
-          sender = markingErrors(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint)));
+          sender = markingErrors(droppingLateAnswers(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint)), answered));
         }
         return sender;
       },
@@ -85,9 +86,10 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       const started = Date.now();
       const { connectionId } = event.requestContext;
       let services: RuntimeServices | undefined;
+      let answeredByDeadline: AnsweredByDeadline | undefined;
       try {
         const config = readConfig(options.env ?? process.env);
-        const live = (services = servicesFor(event, config));
+        const live = (services = servicesFor(event, config, () => answeredByDeadline));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
         const work = run(live, event, config);
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
@@ -105,6 +107,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         const fields = { route: event.requestContext.routeKey, connectionId, outcome: 'failed', errorId: answer.errorId, error };
         log.error(name, { ...fields, durationMs: Date.now() - started });
         if (services && name === 'message' && !event.isBase64Encoded) {
+          const requestId = requestIdOf(event.body);
+          if (error instanceof DeadlineExceededError && requestId !== undefined) answeredByDeadline = { connectionId, requestId, answered: false };
           // Bounded too: the Management API may be what is failing, and the handler must return before the platform's timeout.
           const answered = await within(answerFailedMessage(services, connectionId, event.body, answer), answerBudgetMs(context));
           if (!answered) log.warn('gave up answering a failed request', { connectionId, errorId: answer.errorId });
