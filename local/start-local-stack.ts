@@ -19,6 +19,7 @@ import { DUMMY_CREDENTIALS, planCredentials } from './aws-credentials.js';
 import { ensureTable, startEngine, type AwsSettings, type EngineSpec, type RunningEngine } from './dynamodb-engines.js';
 import { DEFAULT_APP, loadHandlers } from './handlers-module.js';
 import { apiId as newApiId } from './ids.js';
+import { createDemoServer } from './demo-server.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { createManagementApi } from './management-api.js';
 import type { AuthorizerEvent, AuthorizerResult, LambdaHandler, RouteKey, WebSocketEvent, WebSocketHandlers } from './types.js';
@@ -83,6 +84,8 @@ export interface LocalStack {
   url: string;
   /** `ws://host:port/` — the same API without the stage path. */
   rootUrl: string;
+  /** `http://host:port/` — the WebRTC demo page (demo/). */
+  demoUrl: string;
   /** `http://host:port/{stage}` — the Management API endpoint. */
   managementEndpoint: string;
   /** DYNAMODB_ENDPOINT the runtime uses (undefined for engine `none`). */
@@ -230,7 +233,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const management = createManagementApi(gateway, { stage, maxMessageBytes: LIMITS.maxMessageBytes, logger });
 
+    // The demo page's own GETs first; everything else is the emulated API.
+    const demo = createDemoServer();
     const httpServer = createServer((req, res) => {
+      if (demo(req, res)) return;
       management(req, res).catch((error) => {
         logger.error('management API failed', { error: String(error) });
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
@@ -254,6 +260,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stack: LocalStack = {
       url: `ws://${hostForUrl}:${port}/${stage}`,
       rootUrl: `ws://${hostForUrl}:${port}/`,
+      demoUrl: `http://${hostForUrl}:${port}/`,
       managementEndpoint: `http://${domainName}/${stage}`,
       dynamodbEndpoint: engine.endpoint,
       dynamodbEngine: engine.kind,

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   out.write(`protoo local stack ready (DynamoDB: ${stack.dynamodbEngine}${stack.dynamodbEndpoint ? ' at ' + stack.dynamodbEndpoint : ''}, table ${stack.tableName})\n`);
   out.write(`  WebSocket:        ${stack.url}?roomId=ROOM&peerId=PEER   (subprotocol "protoo")\n`);
   out.write(`                    ${stack.rootUrl}?roomId=ROOM&peerId=PEER\n`);
+  out.write(`  Demo page:        ${stack.demoUrl}   (open it in two tabs)\n`);
   out.write(`  Management API:   ${stack.managementEndpoint}/@connections/{connectionId}\n`);
   if (auth) {
     out.write(`  Auth:             LOCAL_AUTH=token: $connect needs &token=<join token> (HS256)\n`);
