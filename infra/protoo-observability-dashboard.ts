@@ -22,7 +22,13 @@ export interface DashboardInputs {
   readonly failedOutcomes: cloudwatch.IMetric;
   readonly alarms: cloudwatch.IAlarm[];
   readonly operations: dynamodb.Operation[];
+  /** Where the runtime's EMF metrics are (lambda/observability/metrics.ts). */
+  readonly namespace: string;
+  readonly serviceName: string;
 }
+
+/** The route dimension the runtime's metrics carry: API Gateway's route keys. */
+const ROUTE_KEYS = ['$connect', '$disconnect', '$default'];
 
 const PERIOD = Duration.minutes(1);
 
@@ -93,6 +99,25 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
       left: [inputs.table.metricConsumedReadCapacityUnits({ period: PERIOD }), inputs.table.metricConsumedWriteCapacityUnits({ period: PERIOD })],
       width: 8,
     }),
+  );
+  // The runtime's own metrics, per route (Powertools Metrics, EMF).
+  const runtime = (metricName: string, statistic = 'Sum') =>
+    ROUTE_KEYS.map(
+      (route) =>
+        new cloudwatch.Metric({
+          namespace: inputs.namespace,
+          metricName,
+          dimensionsMap: { service: inputs.serviceName, route },
+          statistic,
+          period: PERIOD,
+          label: `${route} ${metricName}`,
+        }),
+    );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Runtime: messages', left: runtime('Messages'), width: 6 }),
+    new cloudwatch.GraphWidget({ title: 'Runtime: handler errors and rate-limited', left: [...runtime('HandlerErrors'), ...runtime('RateLimited')], width: 6 }),
+    new cloudwatch.GraphWidget({ title: 'Runtime: posts, failed, Gone', left: [...runtime('Posts'), ...runtime('PostsFailed'), ...runtime('Gone')], width: 6 }),
+    new cloudwatch.GraphWidget({ title: 'Runtime: fan-out (max) and duration (p99)', left: runtime('FanOut', 'Maximum'), right: runtime('Duration', 'p99'), width: 6 }),
   );
   dashboard.addWidgets(
     new cloudwatch.LogQueryWidget({

@@ -49,8 +49,10 @@ export interface ProtooObservabilityProps {
   readonly alarmActions?: sns.ITopic[];
   /** Create an SNS topic with this email subscribed, and send alarms to it. @default no topic */
   readonly alarmEmail?: string;
-  /** Namespace of the failed-outcome metric. @default `ProtooServerless/{stack name}` */
+  /** Namespace of the failed-outcome metric and of the runtime's own (EMF) metrics. @default `ProtooServerless/{stack name}` */
   readonly metricNamespace?: string;
+  /** The `service` dimension of the runtime's metrics (and field of its logs). @default the stack name */
+  readonly serviceName?: string;
   /** @default true */
   readonly dashboard?: boolean;
   /** @default true */
@@ -81,6 +83,12 @@ export class ProtooObservability extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const namespace = props.metricNamespace ?? `ProtooServerless/${stack.stackName}`;
+    const serviceName = props.serviceName ?? stack.stackName;
+    // Where Powertools Metrics publishes, so the dashboard finds the runtime's metrics.
+    for (const fn of Object.values(props.functions)) {
+      fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', namespace);
+      fn.addEnvironment('POWERTOOLS_SERVICE_NAME', serviceName);
+    }
 
     const topics = [...(props.alarmActions ?? [])];
     if (props.alarmEmail) {
@@ -163,7 +171,7 @@ export class ProtooObservability extends Construct {
     }
 
     if (props.dashboard ?? true) {
-      this.dashboard = buildDashboard(this, 'Dashboard', { ...props, failedOutcomes: this.failedOutcomes, alarms: this.alarms, operations });
+      this.dashboard = buildDashboard(this, 'Dashboard', { ...props, failedOutcomes: this.failedOutcomes, alarms: this.alarms, operations, namespace, serviceName });
     }
 
     if (props.outputs ?? true) {

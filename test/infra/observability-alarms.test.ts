@@ -23,9 +23,11 @@ describe('ProtooObservability alarms', () => {
         ROUTE_NAMES.map((r) => id(protoo.functions[r])).sort(),
       );
     }
-    for (const alarm of withMetric(template, 'Duration')) {
-      // The construct's default timeout is 10 s.
-      expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', ExtendedStatistic: 'p99', Threshold: 8000 });
+    for (const route of ROUTE_NAMES) {
+      const alarm = withMetric(template, 'Duration').find((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref === id(protoo.functions[route]))!;
+      const timeoutMs = protoo.functions[route].timeout!.toMilliseconds();
+      expect(timeoutMs).toBeGreaterThan(0);
+      expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', ExtendedStatistic: 'p99', Threshold: Math.round(timeoutMs * 0.8) });
     }
     for (const alarm of withMetric(template, 'Errors')) expect(alarm.Properties).toMatchObject({ Threshold: 1, TreatMissingData: 'notBreaching' });
   });

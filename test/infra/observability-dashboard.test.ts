@@ -19,6 +19,20 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
     expect(body).toContain(`\${${id(protoo.table)}}`);
   });
 
+  it('graphs the runtime’s own metrics per route, where the functions are told to publish them', () => {
+    const { template, protoo, id } = synthObserved({ serviceName: 'svc', metricNamespace: 'NS' });
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
+    const body = render(dashboard.Properties.DashboardBody);
+    for (const metric of ['Messages', 'HandlerErrors', 'RateLimited', 'Posts', 'PostsFailed', 'Gone', 'FanOut', 'Duration']) {
+      for (const route of ['$connect', '$disconnect', '$default']) expect(body).toContain(`["NS","${metric}","route","${route}","service","svc"`);
+    }
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const route of ROUTE_NAMES) {
+      const env = functions[id(protoo.functions[route])].Properties.Environment.Variables;
+      expect(env).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'NS', POWERTOOLS_SERVICE_NAME: 'svc' });
+    }
+  });
+
   it('can leave the dashboard out', () => {
     const { template } = synthObserved({ dashboard: false });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
