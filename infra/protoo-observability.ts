@@ -12,7 +12,8 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -53,6 +54,8 @@ export interface ProtooObservabilityProps {
   readonly metricNamespace?: string;
   /** The `service` dimension of the runtime's metrics (and field of its logs). @default the stack name */
   readonly serviceName?: string;
+  /** X-Ray active tracing of the functions; the runtime traces its SDK calls (lambda/observability/tracing.ts). @default true */
+  readonly tracing?: boolean;
   /** @default true */
   readonly dashboard?: boolean;
   /** @default true */
@@ -85,9 +88,13 @@ export class ProtooObservability extends Construct {
     const namespace = props.metricNamespace ?? `ProtooServerless/${stack.stackName}`;
     const serviceName = props.serviceName ?? stack.stackName;
     // Where Powertools Metrics publishes, so the dashboard finds the runtime's metrics.
+    const tracing = props.tracing ?? true;
     for (const fn of Object.values(props.functions)) {
       fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', namespace);
       fn.addEnvironment('POWERTOOLS_SERVICE_NAME', serviceName);
+      // Without active tracing there is no trace to add SDK subsegments to.
+      fn.addEnvironment('POWERTOOLS_TRACE_ENABLED', String(tracing));
+      if (tracing) enableActiveTracing(fn);
     }
 
     const topics = [...(props.alarmActions ?? [])];
@@ -189,6 +196,19 @@ export class ProtooObservability extends Construct {
       }
     }
   }
+}
+
+/** The function was built by ProtooWebSocketApi: turn on tracing on its CfnFunction, and let its role send segments. */
+function enableActiveTracing(fn: lambda.Function): void {
+  (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'XRayTracing',
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      // X-Ray has no resource-level permissions for these actions.
+      resources: ['*'],
+    }),
+  );
 }
 
 function pascal(name: string): string {
