@@ -12,7 +12,10 @@ import { build } from 'esbuild';
 
 const DEMO_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** File name → contents, e.g. `index.html`, `app.js`, `style.css`. */
+/** Every file of the page; the local stack serves these names and nothing else. */
+export const DEMO_FILES = ['index.html', 'app.js', 'style.css'] as const;
+
+/** File name → contents, one entry per DEMO_FILES name. */
 export async function buildDemo(): Promise<Map<string, Buffer>> {
   const result = await build({
     entryPoints: [join(DEMO_DIR, 'src/main.ts')],

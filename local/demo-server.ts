@@ -1,14 +1,14 @@
 /**
  * The WebRTC demo page (demo/) on the local stack's HTTP port, so
  * `npm start` has something to open in a browser. It answers only GET and
- * HEAD of the demo's own paths — `/` and files whose names have a dot,
- * which no stage name can have — and leaves every other request to the
+ * HEAD of the demo's own paths — `/` and its few files, whose names have a
+ * dot, which no stage name can have — and leaves every other request to the
  * emulated API (the Management API's answers stay exactly as on AWS).
  * The page is bundled on its first request, so a stack that nobody opens
  * in a browser starts no slower.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildDemo } from '../demo/build.js';
+import { buildDemo, DEMO_FILES } from '../demo/build.js';
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -25,7 +25,7 @@ export function createDemoServer(): DemoHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     const name = path === '/' ? 'index.html' : path.slice(1);
-    if (!/^[a-z]+\.[a-z]+$/.test(name) || !(name.split('.')[1] in TYPES)) return false;
+    if (!(DEMO_FILES as readonly string[]).includes(name)) return false;
     (files ??= buildDemo()).then(
       (built) => {
         const body = built.get(name);

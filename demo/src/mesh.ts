@@ -44,7 +44,7 @@ export class Mesh {
   async request(from: string, method: string, data: any): Promise<unknown> {
     if (method !== 'offer') throw new Refusal(404, `unknown method ${method}`);
     // No `gone` check: only a joined peer can relay, so an offer means it is (back) in the room.
-    return this.ensure(from).handleOffer(data.description);
+    return this.ensure(from).handleOffer(data.description, data.seen);
   }
 
   /** Relayed notifications that belong to the mesh; false if not ours. */

@@ -29,6 +29,9 @@ export class PeerLink {
   /** Offers that crossed ours; the glare test reads it. */
   collisions = 0;
   private makingOffer = false;
+  /** Their offers we applied, and our offers they answered: see isStale. */
+  private appliedOffers = 0;
+  private answeredOffers = 0;
   private ignoreOffer = false;
   /** Candidates that overtook their description: nothing orders two relayed messages. */
   private pendingCandidates: RTCIceCandidateInit[] = [];
@@ -79,10 +82,12 @@ export class PeerLink {
       this.makingOffer = false;
     }
     try {
-      const { description: answer } = await this.signaling.request(this.remoteId, 'offer', { description });
+      const seen = this.appliedOffers;
+      const { description: answer } = await this.signaling.request(this.remoteId, 'offer', { description, seen });
       // Our offer may have been rolled back meanwhile (we are polite and theirs won).
       if (this.pc.signalingState !== 'have-local-offer') return;
       await this.pc.setRemoteDescription(answer);
+      this.answeredOffers++;
       await this.flushCandidates();
     } catch (error) {
       if (code(error) === 409) this.events.note('our offer crossed theirs (glare); theirs wins');
@@ -95,16 +100,29 @@ export class PeerLink {
   }
 
   /** A relayed 'offer' request: resolves to our answer, or throws a Refusal. */
-  async handleOffer(description: RTCSessionDescriptionInit): Promise<{ description: RTCSessionDescription | null }> {
+  async handleOffer(description: RTCSessionDescriptionInit, seen: number): Promise<{ description: RTCSessionDescription | null }> {
+    if (this.isStale(seen)) throw new Refusal(409, 'stale offer: made before our last offer, which you answered');
     const collision = this.makingOffer || this.pc.signalingState !== 'stable';
     if (collision) this.collisions++;
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) throw new Refusal(409, 'offer collision: the impolite peer keeps its own offer');
     // Polite: setRemoteDescription rolls our own offer back implicitly.
     await this.pc.setRemoteDescription(description);
+    this.appliedOffers++;
     await this.pc.setLocalDescription();
     await this.flushCandidates();
     return { description: this.pc.localDescription };
+  }
+
+  /**
+   * Relayed messages are not ordered, so an offer the polite side made and
+   * then rolled back (it answered ours instead) can reach us after we are
+   * stable again, where it would look like a fresh offer. Each offer says
+   * how many of our offers its sender had applied; fewer than it answered
+   * means it was made before, and its sender has dropped it.
+   */
+  private isStale(seen: number): boolean {
+    return typeof seen === 'number' && seen < this.answeredOffers;
   }
 
   async handleCandidate(candidate: RTCIceCandidateInit): Promise<void> {
