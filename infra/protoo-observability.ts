@@ -36,6 +36,9 @@ export const TABLE_OPERATIONS = [
 /** Metric the log filters publish for every `"outcome":"failed"` line. */
 export const FAILED_OUTCOMES_METRIC = 'FailedOutcomes';
 
+/** Everything but what it watches: what a stack passes through. */
+export type ProtooObservabilityOptions = Omit<ProtooObservabilityProps, 'functions' | 'logGroups' | 'api' | 'stage' | 'table'>;
+
 export interface ProtooObservabilityProps {
   /** The ProtooWebSocketApi's functions, by route. */
   readonly functions: Readonly<Record<string, lambda.Function>>;
@@ -72,6 +75,8 @@ export interface ProtooObservabilityProps {
   readonly removalPolicy?: RemovalPolicy;
   /** CfnOutputs for the dashboard URL and the log group names. @default true */
   readonly outputs?: boolean;
+  /** Prefix of the outputs' names (DashboardUrl, ConnectLogGroupName, ...), for a second instance in one stack. @default '' */
+  readonly outputPrefix?: string;
 }
 
 export class ProtooObservability extends Construct {
@@ -182,23 +187,24 @@ export class ProtooObservability extends Construct {
     }
 
     if (props.outputs ?? true) {
+      // Plain names, as `cdk deploy` prints them, instead of path-hashed ones.
+      const output = (name: string, description: string, value: string) =>
+        new CfnOutput(this, name, { description, value }).overrideLogicalId(`${props.outputPrefix ?? ''}${name}`);
       if (this.dashboard) {
-        new CfnOutput(this, 'DashboardUrl', {
-          description: 'CloudWatch dashboard of the protoo endpoint',
-          value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
-        });
+        output(
+          'DashboardUrl',
+          'CloudWatch dashboard of the protoo endpoint',
+          `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+        );
       }
       for (const [route, logGroup] of Object.entries(props.logGroups)) {
-        new CfnOutput(this, `${pascal(route)}LogGroup`, { description: `log group of the ${route} function`, value: logGroup.logGroupName });
+        output(`${pascal(route)}LogGroupName`, `log group of the ${route} function`, logGroup.logGroupName);
       }
-      if (this.accessLogGroup) {
-        new CfnOutput(this, 'AccessLogGroup', { description: 'API Gateway access logs', value: this.accessLogGroup.logGroupName });
-      }
+      if (this.accessLogGroup) output('AccessLogGroupName', 'API Gateway access logs', this.accessLogGroup.logGroupName);
     }
   }
 }
 
-/** The function was built by ProtooWebSocketApi: turn on tracing on its CfnFunction, and let its role send segments. */
 function enableActiveTracing(fn: lambda.Function): void {
   (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
   fn.addToRolePolicy(
