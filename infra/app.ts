@@ -6,8 +6,8 @@
  *   npx cdk deploy -c throttleRate=100 -c throttleBurst=200 -c logLevel=debug
  *
  * Every context key is listed in infra/config.ts and docs/deploy.md.
- * Without AWS credentials the stack is environment-agnostic, so `cdk synth`
- * needs no account or region lookup.
+ * The stack is environment-agnostic (no account, region or lookup in the
+ * template) unless you pin it: -c account=123456789012 -c region=eu-west-1.
  */
 import { App } from 'aws-cdk-lib';
 

@@ -1,4 +1,4 @@
-import type { App } from 'aws-cdk-lib';
+import { Tags, type App } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
@@ -15,11 +15,13 @@ export function buildApp(app: App, overrides: Partial<ProtooWebSocketApiProps> =
 
   // A stack has to exist before anything can be imported into it, so the
   // imported certificate and authorizer are added through a factory.
-  return new ProtooStack(app, config.stackName, {
+  const stack = new ProtooStack(app, config.stackName, {
     description: `protoo signaling endpoint (protoo-serverless), stage ${config.stage}`,
-    // Concrete when the CLI found credentials, environment-agnostic otherwise:
-    // either way synth needs no lookup.
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // Environment-agnostic unless the user names an account/region. Not
+    // CDK_DEFAULT_*: without credentials the CLI still sets the region to
+    // us-east-1, which would pin every ARN and URL of the template to it.
+    env: config.env,
+    terminationProtection: config.terminationProtection,
     protoo: { ...config.protoo, ...overrides },
     imports: (scope) => ({
       customDomain: config.customDomain && {
@@ -37,4 +39,8 @@ export function buildApp(app: App, overrides: Partial<ProtooWebSocketApiProps> =
       },
     }),
   });
+  // Every taggable resource: cost allocation and ownership per stage.
+  Tags.of(stack).add('project', 'protoo-serverless');
+  Tags.of(stack).add('stage', config.stage);
+  return stack;
 }

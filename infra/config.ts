@@ -7,21 +7,33 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 
 import type { ProtooAuth } from './protoo-auth.js';
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
+import { STACK_NAME_PATTERN, checkLogLevel, checkMemory, checkPattern, checkThrottleBurst, checkThrottleRate, checkTimeout } from './validate.js';
+
+const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const CERTIFICATE_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const FUNCTION_ARN_PATTERN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
+const HTTPS_URL_PATTERN = /^https:\/\/[^\s/?#]+[^\s]*$/;
 
 export interface StackConfig {
   readonly stackName: string;
   readonly stage: string;
+  /** prod/production: CloudFormation refuses to delete the stack. */
+  readonly terminationProtection: boolean;
   readonly protoo: ProtooWebSocketApiProps;
   /** Set when the custom domain comes from context: the stack imports the certificate. */
   readonly customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
   /** Set when the authorizer comes from context: the stack imports the function. */
   readonly authorizer?: { functionArn: string; identitySource?: string[] };
+  /** Only what the user named (-c account=… -c region=…); otherwise environment-agnostic. */
+  readonly env: { account?: string; region?: string };
 }
 
 /** Every context key the app reads. */
 export const CONTEXT_KEYS = [
   'stage',
   'stackName',
+  'account',
+  'region',
   'throttleRate',
   'throttleBurst',
   'memorySize',
@@ -64,18 +76,37 @@ export function configFromContext(get: Get): StackConfig {
   }
 
   const timeoutSeconds = int(get, 'timeoutSeconds');
+  const timeout = timeoutSeconds !== undefined ? Duration.seconds(timeoutSeconds) : undefined;
+  checkTimeout('context timeoutSeconds', timeout);
+  const memorySize = int(get, 'memorySize');
+  checkMemory('context memorySize', memorySize);
   const rateLimit = num(get, 'throttleRate');
   const burstLimit = int(get, 'throttleBurst');
+  checkThrottleRate('context throttleRate', rateLimit);
+  checkThrottleBurst('context throttleBurst', burstLimit);
+  const logLevel = str(get, 'logLevel');
+  checkLogLevel('context logLevel', logLevel);
+
+  const stackName = str(get, 'stackName') ?? `ProtooServerless-${stage}`;
+  checkPattern('context stackName (or ProtooServerless-{stage})', stackName, STACK_NAME_PATTERN, 'a CloudFormation stack name: a letter, then up to 127 of A-Z a-z 0-9 -');
+
+  const account = str(get, 'account');
+  checkPattern('context account', account, /^\d{12}$/, 'a 12-digit AWS account ID');
+  const region = str(get, 'region');
+  checkPattern('context region', region, /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
 
   const domainName = str(get, 'customDomainName');
   const certificateArn = str(get, 'certificateArn');
   if ((domainName === undefined) !== (certificateArn === undefined)) {
     throw new Error('context customDomainName and certificateArn go together');
   }
+  checkPattern('context customDomainName', domainName, DOMAIN_PATTERN, 'a DNS name such as signal.example.com');
+  checkPattern('context certificateArn', certificateArn, CERTIFICATE_ARN_PATTERN, 'an ACM certificate ARN (arn:aws:acm:{region}:{account}:certificate/{id})');
   const functionArn = str(get, 'authorizerFunctionArn');
   if (functionArn && str(get, 'auth') !== undefined) {
     throw new Error('context authorizerFunctionArn (your own authorizer) and auth go separately: give one');
   }
+  checkPattern('context authorizerFunctionArn', functionArn, FUNCTION_ARN_PATTERN, 'a Lambda function ARN (arn:aws:lambda:{region}:{account}:function:{name})');
   const identitySource = str(get, 'authorizerIdentitySource')
     ?.split(',')
     .map((s) => s.trim())
@@ -83,16 +114,18 @@ export function configFromContext(get: Get): StackConfig {
 
   return {
     stage,
-    stackName: str(get, 'stackName') ?? `ProtooServerless-${stage}`,
+    stackName,
+    terminationProtection: prod,
     protoo: {
       stageName: stage,
       throttling: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit, burstLimit } : undefined,
-      memorySize: int(get, 'memorySize'),
-      timeout: timeoutSeconds !== undefined ? Duration.seconds(timeoutSeconds) : undefined,
+      memorySize,
+      timeout,
       logRetention: retentionDays as logs.RetentionDays | undefined,
-      logLevel: str(get, 'logLevel'),
+      logLevel,
       removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       pointInTimeRecovery: bool(get, 'pointInTimeRecovery') ?? prod,
+      deletionProtection: prod,
       entry: str(get, 'entry'),
       roomCapacity: roomCapacity(get),
       auth: functionArn ? undefined : auth(get),
@@ -102,6 +135,7 @@ export function configFromContext(get: Get): StackConfig {
         ? { domainName, certificateArn, mappingKey: str(get, 'domainMappingKey') }
         : undefined,
     authorizer: functionArn ? { functionArn, identitySource } : undefined,
+    env: { account, region },
   };
 }
 
@@ -113,6 +147,8 @@ function auth(get: Get): ProtooAuth {
   const issuer = str(get, 'jwtIssuer');
   const audience = str(get, 'jwtAudience');
   if (!issuer || !audience) throw new Error('context auth=jwks needs jwtIssuer and jwtAudience');
+  checkPattern('context jwtIssuer', issuer, HTTPS_URL_PATTERN, 'an https:// URL');
+  checkPattern('context jwksUrl', str(get, 'jwksUrl'), HTTPS_URL_PATTERN, 'an https:// URL');
   return {
     mode,
     issuer,

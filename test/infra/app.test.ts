@@ -112,6 +112,31 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
   });
 });
 
+describe('GIVEN the CLI without credentials (it sets CDK_DEFAULT_REGION=us-east-1 but no account)', () => {
+  it('THEN the stack stays environment-agnostic: no literal region anywhere in the template', () => {
+    const saved = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'us-east-1';
+    try {
+      const stack = buildApp(new App({ context: {} }), { code: NO_BUNDLE });
+      expect(stack.region).toMatch(/^\$\{Token\[AWS\.Region/);
+      // (Conditions holds CDK's own list of regions for its version metadata.)
+      const { Resources, Outputs } = Template.fromStack(stack).toJSON();
+      expect(JSON.stringify({ Resources, Outputs })).not.toMatch(/[a-z]{2}-[a-z]+-\d/);
+    } finally {
+      if (saved === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = saved;
+    }
+  });
+
+  it('THEN -c account=… -c region=… pin it, and malformed ones are refused', () => {
+    const { stack } = appWith({ account: '123456789012', region: 'eu-west-1' });
+    expect(stack.account).toBe('123456789012');
+    expect(stack.region).toBe('eu-west-1');
+    expect(() => config({ region: 'Europe' })).toThrow(/^context region must be an AWS region/);
+    expect(() => config({ account: '1234' })).toThrow(/^context account must be a 12-digit AWS account ID/);
+  });
+});
+
 describe('GIVEN a custom domain and an authorizer by ARN in context', () => {
   const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
   const authorizerArn = 'arn:aws:lambda:eu-west-1:123456789012:function:my-authorizer';
@@ -151,5 +176,36 @@ describe('GIVEN a custom domain and an authorizer by ARN in context', () => {
       FunctionName: authorizerArn,
       Principal: 'apigateway.amazonaws.com',
     });
+  });
+});
+
+describe('GIVEN stage=prod versus stage=dev (production protection)', () => {
+  const prod = appWith({ stage: 'prod' });
+  const dev = appWith({ stage: 'dev' });
+
+  it('THEN prod has table deletion protection and stack termination protection; dev has neither', () => {
+    prod.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    expect(prod.stack.terminationProtection).toBe(true);
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    expect(dev.stack.terminationProtection).toBe(false);
+    expect(config({ stage: 'production' }).terminationProtection).toBe(true);
+  });
+
+  it('THEN every stage tags its resources with project and stage', () => {
+    for (const [stage, { template }] of [['prod', prod], ['dev', dev]] as const) {
+      for (const type of ['AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret']) {
+        template.allResourcesProperties(type, {
+          Tags: Match.arrayWith([{ Key: 'project', Value: 'protoo-serverless' }, { Key: 'stage', Value: stage }]),
+        });
+      }
+      // API Gateway v2 takes tags as a map.
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Tags: { project: 'protoo-serverless', stage } });
+    }
+  });
+
+  it('THEN each stack names its API after itself, so two stages in one account are told apart', () => {
+    const names = [prod, dev].map(({ template }) => Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0].Properties.Name);
+    expect(names[0]).toMatch(/^ProtooServerless-prod-Protoo-[0-9A-F]{8}$/);
+    expect(names[1]).toMatch(/^ProtooServerless-dev-Protoo-/);
   });
 });

@@ -455,6 +455,22 @@ describe('GIVEN a custom domain at the root, without a hosted zone', () => {
   });
 });
 
+describe('GIVEN the API name', () => {
+  it('THEN it defaults to a name unique per stack and construct (never the bare "Api")', () => {
+    const name = (t: ReturnType<typeof synth>['template']) => Object.values(t.findResources('AWS::ApiGatewayV2::Api'))[0].Properties.Name;
+    const a = synth();
+    expect(name(a.template)).toMatch(/^TestStack-Protoo-[0-9A-F]{8}$/);
+    expect(name(synth({ apiName: 'mine' }).template)).toBe('mine');
+  });
+});
+
+describe('GIVEN deletionProtection', () => {
+  it('THEN the table has it when asked, and not by default', () => {
+    synth({ deletionProtection: true }).template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    synth().template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+  });
+});
+
 describe('GIVEN two protoo endpoints in one stack (the construct is reusable)', () => {
   it('THEN each has its own table, API and functions, and each function may only manage its own API', () => {
     const app = new App();

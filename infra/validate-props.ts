@@ -1,0 +1,26 @@
+/** Checks every ProtooWebSocketApiProps value against AWS's limits (infra/validate.ts). */
+import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
+import {
+  TABLE_NAME_PATTERN,
+  checkApiName,
+  checkLogLevel,
+  checkLogRetention,
+  checkMemory,
+  checkPattern,
+  checkThrottleBurst,
+  checkThrottleRate,
+  checkTimeout,
+} from './validate.js';
+
+export function validateProps(props: ProtooWebSocketApiProps): void {
+  checkMemory('memorySize', props.memorySize);
+  checkTimeout('timeout', props.timeout);
+  checkThrottleRate('throttling.rateLimit', props.throttling?.rateLimit);
+  checkThrottleBurst('throttling.burstLimit', props.throttling?.burstLimit);
+  checkThrottleRate('throttling.connectRateLimit', props.throttling?.connectRateLimit);
+  checkThrottleBurst('throttling.connectBurstLimit', props.throttling?.connectBurstLimit);
+  checkLogRetention('logRetention', props.logRetention);
+  checkLogLevel('logLevel', props.logLevel);
+  checkPattern('tableName', props.tableName, TABLE_NAME_PATTERN, '3 to 255 of A-Z a-z 0-9 _ . -');
+  checkApiName('apiName', props.apiName);
+}
