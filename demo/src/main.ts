@@ -41,7 +41,7 @@ el.leave.addEventListener('click', () => {
       peerId: link.remoteId,
       state: link.pc.connectionState,
       signaling: link.pc.signalingState,
-      channel: link.channel.readyState,
+      channel: link.channel?.readyState ?? 'none',
       collisions: link.collisions,
     })),
   framesDecoded: async (peerId: string) => {

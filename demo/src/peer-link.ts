@@ -23,9 +23,13 @@ export interface LinkEvents {
   track(stream: MediaStream): void;
 }
 
+/** How long the polite side waits for the first offer before making its own. */
+const POLITE_WAIT_MS = 3000;
+
 export class PeerLink {
   readonly pc: RTCPeerConnection;
-  readonly channel: RTCDataChannel;
+  channel?: RTCDataChannel;
+  private setupTimer?: ReturnType<typeof setTimeout>;
   /** Offers that crossed ours; the glare test reads it. */
   collisions = 0;
   private makingOffer = false;
@@ -41,20 +45,19 @@ export class PeerLink {
     readonly polite: boolean,
     private readonly signaling: Signaling,
     iceServers: RTCIceServer[],
-    localStream: MediaStream | undefined,
+    private readonly localStream: MediaStream | undefined,
     private readonly events: LinkEvents,
   ) {
     this.pc = new RTCPeerConnection({ iceServers });
-    // Negotiated with a fixed id: both sides create it, neither has to go first.
-    this.channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
-    this.channel.onopen = () => events.open();
-    this.channel.onmessage = ({ data }) => events.message(String(data));
-    for (const track of localStream?.getTracks() ?? []) this.pc.addTrack(track, localStream!);
-    // Without media, still ask for the other side's camera and microphone.
-    if (!localStream) {
-      this.pc.addTransceiver('video', { direction: 'recvonly' });
-      this.pc.addTransceiver('audio', { direction: 'recvonly' });
-    }
+    // Both sides learn of each other at about the same moment. Were both to
+    // offer then, the polite one would roll back its very first offer, and
+    // Chromium then answers with the data section rejected when the two
+    // first offers differ (one side without a camera), which loops. So the
+    // polite side lets the impolite one go first, and only adds its own
+    // channel and tracks once it answered (or after a while, if no offer
+    // comes). Later renegotiations may still collide: that is glare, handled below.
+    if (polite) this.setupTimer = setTimeout(() => this.setupLocal(), POLITE_WAIT_MS);
+    else this.setupLocal();
 
     this.pc.onconnectionstatechange = () => {
       events.state(this.pc.connectionState);
@@ -69,7 +72,26 @@ export class PeerLink {
     this.pc.onnegotiationneeded = () => void this.offer();
   }
 
+  /** Our DataChannel and media; adding them is what makes us offer. */
+  private setupLocal(): void {
+    if (this.channel || this.pc.signalingState === 'closed') return;
+    clearTimeout(this.setupTimer);
+    // Negotiated with a fixed id: both sides create it, neither has to open it in-band.
+    this.channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    this.channel.onopen = () => this.events.open();
+    this.channel.onmessage = ({ data }) => this.events.message(String(data));
+    // Without media we add nothing: the other side's offer brings its camera's m-lines.
+    const stream = this.localStream;
+    for (const track of stream?.getTracks() ?? []) this.pc.addTrack(track, stream!);
+  }
+
+  /** The negotiation step by step, in the console: what to look at when a link does not come up. */
+  private log(...args: unknown[]): void {
+    console.debug(`[link ${this.remoteId}]`, ...args, this.pc.signalingState);
+  }
+
   private async offer(): Promise<void> {
+    this.log('negotiationneeded');
     let description: RTCSessionDescription | null;
     try {
       this.makingOffer = true;
@@ -83,6 +105,7 @@ export class PeerLink {
     }
     try {
       const seen = this.appliedOffers;
+      this.log('sending offer', seen);
       const { description: answer } = await this.signaling.request(this.remoteId, 'offer', { description, seen });
       // Our offer may have been rolled back meanwhile (we are polite and theirs won).
       if (this.pc.signalingState !== 'have-local-offer') return;
@@ -90,11 +113,11 @@ export class PeerLink {
       this.answeredOffers++;
       await this.flushCandidates();
     } catch (error) {
-      if (code(error) === 409) this.events.note('our offer crossed theirs (glare); theirs wins');
-      else {
-        this.events.note(`offer failed: ${describe(error)}`);
-        // Back to stable, so the other side's next offer is not taken for glare.
-        if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+      this.events.note(code(error) === 409 ? `offer refused: ${describe(error)}` : `offer failed: ${describe(error)}`);
+      // If this refused offer is still ours, drop it: back to stable, so their
+      // next offer is not taken for glare, and negotiationneeded offers again.
+      if (this.pc.signalingState === 'have-local-offer' && this.pc.localDescription?.sdp === description?.sdp) {
+        await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
       }
     }
   }
@@ -104,14 +127,17 @@ export class PeerLink {
     if (this.isStale(seen)) throw new Refusal(409, 'stale offer: made before our last offer, which you answered');
     const collision = this.makingOffer || this.pc.signalingState !== 'stable';
     if (collision) this.collisions++;
+    this.log('offer received', { seen, collision, polite: this.polite });
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) throw new Refusal(409, 'offer collision: the impolite peer keeps its own offer');
     // Polite: setRemoteDescription rolls our own offer back implicitly.
     await this.pc.setRemoteDescription(description);
     this.appliedOffers++;
     await this.pc.setLocalDescription();
+    const answer = this.pc.localDescription;
     await this.flushCandidates();
-    return { description: this.pc.localDescription };
+    this.setupLocal();
+    return { description: answer };
   }
 
   /**
@@ -148,13 +174,14 @@ export class PeerLink {
   }
 
   send(text: string): boolean {
-    if (this.channel.readyState !== 'open') return false;
+    if (this.channel?.readyState !== 'open') return false;
     this.channel.send(text);
     return true;
   }
 
   close(): void {
-    this.channel.close();
+    clearTimeout(this.setupTimer);
+    this.channel?.close();
     this.pc.close();
   }
 }

@@ -25,10 +25,11 @@ let stack: LocalStack;
 let browser: Browser;
 
 /** A page (its own browser context) that has pressed Join. */
-async function joinAs(room: string, name: string, peerId: string): Promise<Page> {
+async function joinAs(room: string, name: string, peerId: string, { camera = true } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 820, height: 960 } });
   const page = await context.newPage();
   await page.goto(`${stack.demoUrl}?room=${room}&name=${name}&peer=${peerId}`);
+  if (!camera) await page.getByLabel('Use my camera and microphone').uncheck();
   await page.getByRole('textbox', { name: 'Room', exact: true }).press('Enter'); // the keyboard submits the form
   await eventually(() => page.getByRole('status').textContent()).toContain(`In room ${room}`);
   return page;
@@ -111,8 +112,9 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium', () => {
     await bob.waitForFunction(`demo.framesDecoded('alice').then((n) => n > 0)`, undefined, { timeout: 15_000, polling: 250 });
     await alice.screenshot({ path: SCREENSHOT, fullPage: true });
 
-    // A third page connects to both, then closes: both drop it from the list and the mesh.
-    const carol = await joinAs('meet', 'Carol', 'carol');
+    // A third page, without a camera (DataChannel only), connects to both,
+    // then closes: both drop it from the list and the mesh.
+    const carol = await joinAs('meet', 'Carol', 'carol', { camera: false });
     await connectedTo(carol, 'alice');
     await connectedTo(carol, 'bob');
     await connectedTo(alice, 'carol');
