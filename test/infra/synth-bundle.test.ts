@@ -94,6 +94,8 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
   it('THEN the CLI exits 0 and writes the ProtooServerless-dev template', () => {
     expect(result.error).toBeUndefined();
     expect(result.status, `cdk synth failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
+    // cdk.json adopts the recommended flags (test/infra/feature-flags.test.ts).
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/feature flags are not configured/);
     expect(template).toBeDefined();
     console.log(`cdk synth (CLI, offline, with bundling): ${seconds.toFixed(1)} s`);
   });
