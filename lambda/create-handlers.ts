@@ -22,6 +22,7 @@ import { markingErrors } from './runtime/error-answer.js';
 import { replacementBackoffFromEnv } from './runtime/replacement-backoff-settings.js';
 import { answerBudgetMs, DeadlineExceededError, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
 import { droppingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
+import { countingSender } from './observability/counting-sender.js';
 
 export interface HandlerOptions {
   /** Read on every invocation, so a local stack can point at its own engine. */
@@ -65,7 +66,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       get sender() {
         if (!sender) {
           const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
-          sender = markingErrors(droppingLateAnswers(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint)), answered));
+          sender = markingErrors(droppingLateAnswers(countingSender(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint))), answered));
         }
         return sender;
       },
