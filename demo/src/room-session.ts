@@ -72,7 +72,9 @@ export class RoomSession {
   private down(final: boolean): void {
     this.mesh.clear();
     for (const peerId of [...this.cards.keys()]) this.removeCard(peerId);
-    if (!this.closed) setStatus(final ? 'Disconnected: press Leave, then Join to try again.' : 'Connection lost, reconnecting…');
+    // A browser never sees why a handshake was refused (e.g. 401 for a missing or expired token).
+    const why = this.config.token ? ' Is the join token valid and unexpired?' : '';
+    if (!this.closed) setStatus(final ? `Could not connect, or the connection closed.${why} Press Leave, then Join to try again.` : 'Connection lost, reconnecting…');
   }
 
   private addPeer(peer: PeerInfo): void {
