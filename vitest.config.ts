@@ -68,6 +68,18 @@ export default defineConfig({
           testTimeout: 120_000,
         },
       },
+      {
+        // The demo page in Debian's headless Chromium. test/browser/demo.test.ts
+        // skips loudly without /usr/bin/chromium and fails instead under CI.
+        // Last, alone: three Chromiums with fake video load the machine.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

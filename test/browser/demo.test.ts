@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = 'docs/demo-screenshot.png';
+// Kept after the run (gitignored); docs/demo-screenshot.png is a copy of one, committed for the README.
+const SCREENSHOT = 'test-results/demo-screenshot.png';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   const why = `no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`;
