@@ -22,6 +22,7 @@ export function buildApp(app: App, overrides: Partial<ProtooWebSocketApiProps> =
     // us-east-1, which would pin every ARN and URL of the template to it.
     env: config.env,
     terminationProtection: config.terminationProtection,
+    observability: config.observability,
     protoo: { ...config.protoo, ...overrides },
     imports: (scope) => ({
       customDomain: config.customDomain && {

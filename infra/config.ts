@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ProtooAuth } from './protoo-auth.js';
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 import { STACK_NAME_PATTERN, checkLogLevel, checkMemory, checkPattern, checkThrottleBurst, checkThrottleRate, checkTimeout } from './validate.js';
+import type { ProtooObservabilityOptions } from './protoo-observability.js';
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const CERTIFICATE_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
@@ -24,6 +25,8 @@ export interface StackConfig {
   readonly customDomain?: { domainName: string; certificateArn: string; mappingKey?: string };
   /** Set when the authorizer comes from context: the stack imports the function. */
   readonly authorizer?: { functionArn: string; identitySource?: string[] };
+  /** Alarm email and access logs for the observability construct. */
+  readonly observability: ProtooObservabilityOptions;
   /** Only what the user named (-c account=… -c region=…); otherwise environment-agnostic. */
   readonly env: { account?: string; region?: string };
 }
@@ -56,6 +59,8 @@ export const CONTEXT_KEYS = [
   'jwksUrl',
   'peerIdClaim',
   'roomClaim',
+  'alarmEmail',
+  'accessLogs',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -116,6 +121,7 @@ export function configFromContext(get: Get): StackConfig {
     stage,
     stackName,
     terminationProtection: prod,
+    observability: { alarmEmail: str(get, 'alarmEmail'), accessLogs: bool(get, 'accessLogs') },
     protoo: {
       stageName: stage,
       throttling: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit, burstLimit } : undefined,

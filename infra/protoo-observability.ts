@@ -7,7 +7,7 @@
  *   const protoo = new ProtooWebSocketApi(this, 'Protoo');
  *   new ProtooObservability(this, 'Observability', { ...protoo, alarmEmail: 'ops@example.com' });
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -59,6 +59,8 @@ export interface ProtooObservabilityProps {
   readonly serviceName?: string;
   /** X-Ray active tracing of the functions; the runtime traces its SDK calls (lambda/observability/tracing.ts). @default true */
   readonly tracing?: boolean;
+  /** The `$connect` authorizer, when the endpoint has one: traced like the route functions. */
+  readonly authorizerFunction?: lambda.Function;
   /** @default true */
   readonly dashboard?: boolean;
   /** @default true */
@@ -101,6 +103,7 @@ export class ProtooObservability extends Construct {
       fn.addEnvironment('POWERTOOLS_TRACE_ENABLED', String(tracing));
       if (tracing) enableActiveTracing(fn);
     }
+    if (tracing && props.authorizerFunction) enableActiveTracing(props.authorizerFunction);
 
     const topics = [...(props.alarmActions ?? [])];
     if (props.alarmEmail) {
@@ -215,6 +218,10 @@ function enableActiveTracing(fn: lambda.Function): void {
       resources: ['*'],
     }),
   );
+  Validations.of(fn.role!).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions: "*" is the only resource they accept',
+  });
 }
 
 function pascal(name: string): string {

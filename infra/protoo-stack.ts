@@ -7,6 +7,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 import { AUTH_MODE_SUMMARY } from './protoo-auth.js';
+import { ProtooObservability, type ProtooObservabilityOptions } from './protoo-observability.js';
 import { ProtooWebSocketApi, type ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 
 export interface ProtooStackProps extends StackProps {
@@ -16,6 +17,8 @@ export interface ProtooStackProps extends StackProps {
    * authorizer function), merged over `protoo`.
    */
   readonly imports?: (scope: Construct) => Partial<ProtooWebSocketApiProps>;
+  /** Alarms, dashboard, saved queries, tracing: on unless `false`. */
+  readonly observability?: ProtooObservabilityOptions | false;
 }
 
 export class ProtooStack extends Stack {
@@ -26,6 +29,9 @@ export class ProtooStack extends Stack {
 
     const imported = props.imports?.(this) ?? {};
     this.protoo = new ProtooWebSocketApi(this, 'Protoo', { ...props.protoo, ...definedOnly(imported) });
+    if (props.observability !== false) {
+      new ProtooObservability(this, 'Observability', { ...this.protoo, removalPolicy: props.protoo?.removalPolicy, ...props.observability });
+    }
 
     new CfnOutput(this, 'WebSocketUrl', {
       description:

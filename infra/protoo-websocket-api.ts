@@ -145,8 +145,24 @@ export interface ProtooWebSocketApiProps {
   readonly throttling?: ProtooThrottling;
   /** @default 256 */
   readonly memorySize?: number;
-  /** @default Duration.seconds(10) */
+  /**
+   * The functions' timeout. Each invocation's work ends 2 s before it (the
+   * runtime's deadline, read from the Lambda context), so a browned-out
+   * dependency is answered 503 "try again" and logged instead of timing out:
+   * 10 s = 8 s of work + 2 s to answer. At most 29 s (API Gateway's
+   * integration timeout).
+   * @default Duration.seconds(10)
+   */
   readonly timeout?: Duration;
+  /**
+   * Reserved concurrency for each of the three functions: caps how many run
+   * at once (and guarantees them that many), so a brown-out cannot use up the
+   * account's unreserved concurrency and throttle other functions. Above the
+   * cap, API Gateway refuses the handshake or drops the message. The account
+   * must keep ≥ 100 unreserved, so 3 × this must fit.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** LOG_LEVEL for the runtime (debug, info, warn, error). @default - the runtime's default */
@@ -394,6 +410,7 @@ export class ProtooWebSocketApi extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: props.memorySize ?? 256,
         timeout: props.timeout ?? Duration.seconds(10),
+        reservedConcurrentExecutions: props.reservedConcurrency,
         role,
         logGroup,
         environment,

@@ -23,4 +23,8 @@ export function validateProps(props: ProtooWebSocketApiProps): void {
   checkLogLevel('logLevel', props.logLevel);
   checkPattern('tableName', props.tableName, TABLE_NAME_PATTERN, '3 to 255 of A-Z a-z 0-9 _ . -');
   checkApiName('apiName', props.apiName);
+  const reserved = props.reservedConcurrency;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw new Error(`reservedConcurrency must be a whole number ≥ 1, got ${reserved}`);
+  }
 }

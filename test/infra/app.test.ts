@@ -97,9 +97,9 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
     });
   });
 
-  it('THEN it outputs the wss URL, the callback URL and the table name', () => {
+  it('THEN it outputs the wss URL, the callback URL, the table name, the dashboard and the log groups', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['AuthMode', 'CallbackUrl', 'JoinTokenSecretArn', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['AuthMode', 'CallbackUrl', 'ConnectLogGroupName', 'DashboardUrl', 'DisconnectLogGroupName', 'JoinTokenSecretArn', 'MessageLogGroupName', 'TableName', 'WebSocketUrl']);
     const api = stack.getLogicalId(stack.protoo.api.node.defaultChild as never);
     expect(render(outputs.WebSocketUrl.Value)).toBe(`wss://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);
     expect(render(outputs.CallbackUrl.Value)).toBe(`https://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);
@@ -207,5 +207,15 @@ describe('GIVEN stage=prod versus stage=dev (production protection)', () => {
     const names = [prod, dev].map(({ template }) => Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0].Properties.Name);
     expect(names[0]).toMatch(/^ProtooServerless-prod-Protoo-[0-9A-F]{8}$/);
     expect(names[1]).toMatch(/^ProtooServerless-dev-Protoo-/);
+  });
+});
+
+describe('GIVEN -c alarmEmail=ops@example.com -c accessLogs=true', () => {
+  const { template } = appWith({ alarmEmail: 'ops@example.com', accessLogs: 'true' });
+
+  it('THEN alarms go to an SNS topic with that email subscribed, and API Gateway access logs are on', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages.some((stage) => stage.Properties.AccessLogSettings !== undefined)).toBe(true);
   });
 });

@@ -29,7 +29,6 @@ function findings(context: Record<string, unknown>, extra?: (app: App) => void):
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   const stack = buildApp(app, { code: NO_BUNDLE });
   // Until the observability construct turns on X-Ray active tracing.
-  Validations.of(stack).acknowledge({ id: 'Serverless-LambdaTracing', reason: 'active tracing comes with the observability construct' });
   extra?.(app);
   let failed = false;
   try {
