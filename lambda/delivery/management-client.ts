@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { isLoopback } from './management-endpoint.js';
+import { traced } from '../observability/tracing.js';
 
 /**
  * How long one Management API call may take. API Gateway answers a post in
@@ -82,7 +83,7 @@ export function managementClientFor(endpoint: string, env: NodeJS.ProcessEnv = p
   const key = `${endpoint} ${settings.postTimeoutMs}`;
   let client = clients.get(key);
   if (!client) {
-    client = createManagementClient(endpoint, settings);
+    client = traced(createManagementClient(endpoint, settings));
     clients.set(key, client);
   }
   return client;

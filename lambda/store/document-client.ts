@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../observability/tracing.js';
 
 /**
  * How long one DynamoDB call may take. DynamoDB answers in single-digit ms
@@ -66,7 +67,7 @@ export function documentClientFor(endpoint: string | undefined): DynamoDBDocumen
   const key = endpoint ?? 'aws';
   let client = clients.get(key);
   if (!client) {
-    client = createDocumentClient(endpoint);
+    client = traced(createDocumentClient(endpoint));
     clients.set(key, client);
   }
   return client;

@@ -22,7 +22,9 @@ import { createTableInput } from '../../lambda/store/table-schema.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Upper bound for one minified handler bundle (index.mjs), AWS SDK included. */
-const MAX_BUNDLE_BYTES = 512 * 1024; // 369 KiB when written (runtime ~21 KiB + AWS SDK v3)
+// 369 KiB when first written (runtime ~21 KiB + AWS SDK v3); ~560 KiB since Powertools Logger,
+// Metrics and Tracer (the X-Ray SDK the Tracer captures the clients with). A jump past this is a regression to look at.
+const MAX_BUNDLE_BYTES = 640 * 1024;
 const HANDLERS = { connect: '$connect', disconnect: '$disconnect', message: '$default' } as const;
 
 const tempHomes: string[] = [];
