@@ -1,9 +1,9 @@
 /** `LOCAL_AUTH=token npm start`: the deployed authorizer, with a development secret printed at start. */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createJoinToken } from '../../lambda/auth/join-token.js';
 import { readSettings } from '../../local/settings.js';
 import { createPeer, handshakeStatus, once } from '../integration/support/protoo.js';
+import { startCli } from './start-cli.js';
 
 describe('LOCAL_AUTH settings', () => {
   it('anonymous by default; token with a given or generated secret; bad values refused with one line', () => {
@@ -19,24 +19,17 @@ describe('LOCAL_AUTH settings', () => {
 
 describe('LOCAL_AUTH=token npm start', () => {
   it('prints a development secret; a token signed with it connects, none gets 401', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-      env: { ...process.env, PORT: '0', LOCAL_AUTH: 'token', LOCAL_STACK_LOG: 'warn', LOG_LEVEL: 'error', DYNAMODB_ENDPOINT: '', DYNAMODB_ENGINE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, url, exited, stdout: output } = await startCli({
+      ...process.env,
+      PORT: '0',
+      LOCAL_AUTH: 'token',
+      LOCAL_STACK_LOG: 'warn',
+      LOG_LEVEL: 'error',
+      DYNAMODB_ENDPOINT: '',
+      DYNAMODB_ENGINE: '',
     });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      let stdout = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not ready: ${stdout}`)), 25_000);
-        child.stdout.on('data', (chunk) => {
-          stdout += chunk;
-          const match = /^(ws:\/\/127\.0\.0\.1:\d+\/local)$/m.exec(stdout);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        });
-      });
+      const stdout = output();
       const secret = /Dev secret: +(\S+)/.exec(stdout)?.[1];
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(stdout).toContain(`npm run token -- --room ROOM --peer PEER --secret ${secret} --url ${url}`);

@@ -10,6 +10,7 @@ import { freePort } from '../../local/dynamodb-engines.js';
 import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
 import { createTableInput } from '../../lambda/store/table-schema.js';
 import { connect, recorder } from './helpers.js';
+import { startCli } from './start-cli.js';
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -69,28 +70,6 @@ function envWithoutCredentials(vars: Record<string, string>): NodeJS.ProcessEnv 
     AWS_EC2_METADATA_DISABLED: 'true',
     ...vars,
   };
-}
-
-/** Runs `npm start`'s entry point; resolves with the bare URL it prints once ready. */
-async function startCli(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 20 s; stdout=${stdout} stderr=${stderr}`)), 20_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /^(ws:\/\/127\.0\.0\.1:\d+\/local)$/m.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  return { child, url, exited, stdout: () => stdout };
 }
 
 describe('npm start (local/start.ts)', () => {
