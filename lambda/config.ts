@@ -7,6 +7,8 @@ export interface RuntimeConfig {
   tableName: string;
   /** Another DynamoDB engine (dynalite, DynamoDB Local); unset on AWS. */
   dynamodbEndpoint?: string;
+  /** DYNAMODB_TIMEOUT_MS: one attempt's connect/silence limit; unset, the endpoint decides (store/document-client.ts). */
+  dynamodbTimeoutMs?: number;
   /** Overrides the Management API endpoint built from the event (custom domains). */
   managementApiEndpoint?: string;
   logLevel: LogLevel;
@@ -22,6 +24,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   return {
     tableName,
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    dynamodbTimeoutMs: env.DYNAMODB_TIMEOUT_MS ? count(env, 'DYNAMODB_TIMEOUT_MS', 0, 1) : undefined,
     managementApiEndpoint: env.MANAGEMENT_API_ENDPOINT || undefined,
     logLevel: parseLogLevel(env.LOG_LEVEL),
     rateLimit: {

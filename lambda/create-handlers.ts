@@ -61,7 +61,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     return {
       app,
       get store() {
-        return (store ??= markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint), config.tableName, options.now)));
+        return (store ??= markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint, config.dynamodbTimeoutMs), config.tableName, options.now)));
       },
       get sender() {
         if (!sender) {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isLoopback } from '../delivery/management-endpoint.js';
 import { traced } from '../observability/tracing.js';
 
 /**
@@ -33,10 +34,24 @@ export const DEFAULT_DOCUMENT_CLIENT_SETTINGS: DocumentClientSettings = {
   maxSockets: 50,
 };
 
+/**
+ * A local engine (dynalite, DynamoDB Local on loopback) shares the machine —
+ * dynalite even the event loop — with the gateway and every invocation, so a
+ * storm of joins delays its answers by seconds with nothing stuck: there an
+ * attempt may wait 10 s, as the Management API client does against the local
+ * stack. The invocation deadline still bounds the whole request.
+ */
+export const LOCAL_ENGINE_DOCUMENT_CLIENT_SETTINGS: DocumentClientSettings = { ...DEFAULT_DOCUMENT_CLIENT_SETTINGS, timeoutMs: 10_000 };
+
+/** The settings for an endpoint: AWS's (none given) or a local engine's (loopback). */
+export function documentClientSettings(endpoint: string | undefined): DocumentClientSettings {
+  return endpoint !== undefined && isLoopback(new URL(endpoint).host) ? LOCAL_ENGINE_DOCUMENT_CLIENT_SETTINGS : DEFAULT_DOCUMENT_CLIENT_SETTINGS;
+}
+
 /** A DocumentClient whose every call is bounded in time (see DocumentClientSettings). */
 export function createDocumentClient(
   endpoint: string | undefined,
-  settings: DocumentClientSettings = DEFAULT_DOCUMENT_CLIENT_SETTINGS,
+  settings: DocumentClientSettings = documentClientSettings(endpoint),
 ): DynamoDBDocumentClient {
   const agent = { keepAlive: true, maxSockets: settings.maxSockets };
   const client = new DynamoDBClient({
@@ -63,11 +78,12 @@ const clients = new Map<string, DynamoDBDocumentClient>();
  * One DocumentClient per endpoint, kept across warm invocations (and across
  * local stacks in one process, which may use different engines).
  */
-export function documentClientFor(endpoint: string | undefined): DynamoDBDocumentClient {
-  const key = endpoint ?? 'aws';
+export function documentClientFor(endpoint: string | undefined, timeoutMs?: number): DynamoDBDocumentClient {
+  const settings = timeoutMs === undefined ? documentClientSettings(endpoint) : { ...DEFAULT_DOCUMENT_CLIENT_SETTINGS, timeoutMs };
+  const key = `${endpoint ?? 'aws'} ${settings.timeoutMs}`;
   let client = clients.get(key);
   if (!client) {
-    client = traced(createDocumentClient(endpoint));
+    client = traced(createDocumentClient(endpoint, settings));
     clients.set(key, client);
   }
   return client;

@@ -35,3 +35,14 @@ describe('the invocation deadline', () => {
     expect(maxAttempts * 2 * timeoutMs + 1_500).toBeLessThan(DEFAULT_INVOCATION_DEADLINE_MS);
   });
 });
+
+describe('DynamoDB client settings by endpoint', () => {
+  it('AWS and remote endpoints get the tight limits; a local engine on loopback gets 10 s per attempt', async () => {
+    const { documentClientSettings } = await import('../../lambda/store/document-client.js');
+    expect(documentClientSettings(undefined).timeoutMs).toBe(1_000);
+    expect(documentClientSettings('https://dynamodb.eu-west-1.amazonaws.com').timeoutMs).toBe(1_000);
+    expect(documentClientSettings('http://127.0.0.1:8000').timeoutMs).toBe(10_000);
+    expect(documentClientSettings('http://localhost:4566').timeoutMs).toBe(10_000);
+    expect(documentClientSettings('http://[::1]:8000').timeoutMs).toBe(10_000);
+  });
+});
