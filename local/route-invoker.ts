@@ -13,6 +13,9 @@ type InvokerOptions = Pick<
 >;
 
 export class RouteInvoker {
+  /** Handler runs not yet returned: a stack that stops waits for them before its engine goes. */
+  private readonly running = new Set<Promise<unknown>>();
+
   constructor(private readonly options: InvokerOptions) {}
 
   /** The Lambda function identity a route's handler runs as. */
@@ -29,7 +32,20 @@ export class RouteInvoker {
     if (this.options.beforeInvoke) await this.options.beforeInvoke(route, event);
     const handlers = this.options.handlers();
     const handler = route === '$connect' ? handlers.connect : route === '$disconnect' ? handlers.disconnect : handlers.message;
-    return invokeHandler(handler, event, this.functionConfig(route), this.options.integrationTimeoutMs);
+    const run = invokeHandler(handler, event, this.functionConfig(route), this.options.integrationTimeoutMs);
+    this.running.add(run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(run);
+    }
+  }
+
+  /** Resolves once every handler run started so far has returned, or at `deadline` (ms since epoch). */
+  async idle(deadline: number): Promise<void> {
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 20))]);
+    }
   }
 }
 

@@ -181,6 +181,9 @@ export class WebSocketGateway {
       connection.socket?.terminate();
       this.registry.markClosed(connection);
     }
+    // $default invocations still running (a message sent just before the end)
+    // would otherwise meet a DynamoDB engine that stop() has already closed.
+    await this.dispatch.invoker.idle(deadline);
     this.handshakes.close();
   }
 }
