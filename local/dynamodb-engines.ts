@@ -85,10 +85,17 @@ async function startDynalite(host: string): Promise<RunningEngine> {
   return {
     kind: 'dynalite',
     endpoint: `http://${host}:${port}`,
+    // Stop accepting, let requests already inside dynalite finish (it closes
+    // its database on the server's 'close'; a request cut off mid-way throws
+    // 'Database is closed' from inside dynalite), then cut what is left.
     stop: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
+        const cutOff = setTimeout(() => server.closeAllConnections?.(), 5_000);
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
+        server.closeIdleConnections?.();
       }),
   };
 }
