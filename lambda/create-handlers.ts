@@ -23,6 +23,9 @@ import { replacementBackoffFromEnv } from './runtime/replacement-backoff-setting
 import { answerBudgetMs, DeadlineExceededError, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
 import { droppingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
 import { countingSender } from './observability/counting-sender.js';
+import { tickAt } from './keep-alive/buckets.js';
+import { keepAliveSettingsFromEnv } from './keep-alive/settings.js';
+import { sweep, type SweepReport } from './keep-alive/sweep.js';
 
 export interface HandlerOptions {
   /** Read on every invocation, so a local stack can point at its own engine. */
@@ -38,10 +41,25 @@ export interface HandlerOptions {
 
 export type WebSocketHandler = (event: WebSocketEvent, context?: unknown) => Promise<WebSocketResult>;
 
+/**
+ * What the schedule sends the keep-alive sweep: EventBridge's scheduled
+ * event (only `time` is read). The local stack adds its own Management API
+ * endpoint; on AWS it comes from MANAGEMENT_API_ENDPOINT.
+ */
+export interface SweepEvent {
+  time?: string;
+  managementApiEndpoint?: string;
+}
+
+export type SweepHandler = (event: SweepEvent, context?: unknown) => Promise<SweepOutcome>;
+export type SweepOutcome = (SweepReport & { outcome: 'swept' }) | { outcome: 'disabled' };
+
 export interface Handlers {
   connect: WebSocketHandler;
   disconnect: WebSocketHandler;
   message: WebSocketHandler;
+  /** The keep-alive sweep, run by a schedule (every minute on AWS): lambda/keep-alive/sweep.ts. */
+  sweep: SweepHandler;
 }
 
 /**
@@ -54,7 +72,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   // One per container, like the identity cache: the settings come with each invocation's config.
   const limiter = new RateLimiter();
 
-  function servicesFor(event: WebSocketEvent, config: RuntimeConfig, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
+  function servicesFor(endpoint: () => string, config: RuntimeConfig, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
     let store: RuntimeServices['store'] | undefined;
     let sender: RuntimeServices['sender'] | undefined;
     // Built on first use: a message the rate limit refuses never needs the store.
@@ -65,8 +83,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       },
       get sender() {
         if (!sender) {
-          const endpoint = managementEndpoint(event.requestContext, config.managementApiEndpoint);
-          sender = markingErrors(droppingLateAnswers(countingSender(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint))), answered));
+          sender = markingErrors(droppingLateAnswers(countingSender(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint()))), answered));
         }
         return sender;
       },
@@ -90,7 +107,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       let answeredByDeadline: AnsweredByDeadline | undefined;
       try {
         const config = readConfig(options.env ?? process.env);
-        const live = (services = servicesFor(event, config, () => answeredByDeadline));
+        const endpoint = () => managementEndpoint(event.requestContext, config.managementApiEndpoint);
+        const live = (services = servicesFor(endpoint, config, () => answeredByDeadline));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
         const work = run(live, event, config);
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
@@ -119,7 +137,36 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     };
   }
 
+  /** Throws on failure, so that Lambda's Errors metric and the alarms see a failed run. */
+  const sweepHandler: SweepHandler = async (event, context) => {
+    const started = Date.now();
+    const env = options.env ?? process.env;
+    const config = readConfig(env);
+    const log = options.logger ?? createLogger(config.logLevel);
+    const settings = keepAliveSettingsFromEnv(env);
+    if (!settings.enabled) return { outcome: 'disabled' };
+    const now = event.time ? Date.parse(event.time) : Date.now();
+    const tick = tickAt(Number.isFinite(now) ? now : Date.now(), settings.tickMs);
+    const endpoint = () => {
+      const configured = config.managementApiEndpoint ?? event.managementApiEndpoint;
+      if (!configured) throw new Error('the sweep needs MANAGEMENT_API_ENDPOINT (set by the CDK construct)');
+      return managementEndpoint({}, configured);
+    };
+    const services = servicesFor(endpoint, config, () => undefined);
+    try {
+      const report = await withDeadline(sweep(services, settings, tick, services.now()), workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
+        log.warn('sweep finished after its deadline', { route: 'sweep', outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
+      );
+      log.info('sweep', { route: 'sweep', outcome: 'swept', ...report, durationMs: Date.now() - started });
+      return { outcome: 'swept', ...report };
+    } catch (error) {
+      log.error('sweep', { route: 'sweep', outcome: 'failed', tick, error, durationMs: Date.now() - started });
+      throw error;
+    }
+  };
+
   return {
+    sweep: sweepHandler,
     // The handshake is refused with the code (500, or 503 to try again) and the id to quote.
     connect: route('connect', onConnect, ({ code, reason }) => ({ statusCode: code, body: reason })),
     disconnect: route('disconnect', onDisconnect, () => ({ statusCode: 200 })),

@@ -1,7 +1,8 @@
 /**
  * Resolving "the app": a module path (the default runtime entry, or a user
- * app exporting `connect`, `disconnect`, `message` — what `createHandlers`
- * returns, spread into exports) or an object with those three functions.
+ * app exporting `connect`, `disconnect`, `message` and `sweep` — what
+ * `createHandlers` returns, spread into exports) or an object with those
+ * functions (`sweep`, the keep-alive, is optional).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,7 +15,7 @@ function pick(candidate: unknown): WebSocketHandlers | undefined {
   if (!candidate || (typeof candidate !== 'object' && typeof candidate !== 'function')) return undefined;
   const c = candidate as Partial<WebSocketHandlers>;
   if (typeof c.connect === 'function' && typeof c.disconnect === 'function' && typeof c.message === 'function') {
-    return { connect: c.connect, disconnect: c.disconnect, message: c.message };
+    return { connect: c.connect, disconnect: c.disconnect, message: c.message, ...(typeof c.sweep === 'function' ? { sweep: c.sweep } : {}) };
   }
   return undefined;
 }
@@ -24,7 +25,7 @@ export function asHandlers(candidate: unknown, where: string): WebSocketHandlers
   if (!handlers) {
     throw new Error(
       `${where} does not export the Lambda entry points connect, disconnect and message ` +
-        '(export them directly, e.g. `export const { connect, disconnect, message } = createHandlers(app)`)',
+        '(export them directly, e.g. `export const { connect, disconnect, message, sweep } = createHandlers(app)`)',
     );
   }
   return handlers;

@@ -10,6 +10,7 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { keepAliveSettingsFromEnv } from '../lambda/keep-alive/settings.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export class SettingError extends Error {
@@ -144,6 +145,15 @@ function localAuth(env: Env): StartSettings['localAuth'] {
   return { secret };
 }
 
+/** The keep-alive sweep's own variables (KEEP_ALIVE, KEEP_ALIVE_INTERVAL_MS, …), checked as the runtime will read them. */
+function keepAlive(env: Env): void {
+  try {
+    keepAliveSettingsFromEnv({ ...env, CONNECTION_EXPIRING_NOTICE: env.MAX_CONNECTION_MS === '0' ? 'off' : env.CONNECTION_EXPIRING_NOTICE });
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
+}
+
 /** Reads and validates every variable `npm start` uses; throws SettingError on the first bad one. */
 export function readSettings(env: Env = process.env, cwd = process.cwd()): StartSettings {
   const settings: StartSettings = {
@@ -167,5 +177,6 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Start
     localAuth: localAuth(env),
   };
   pattern(env, 'AWS_REGION', REGION, 'an AWS region name (e.g. us-east-1)');
+  keepAlive(env);
   return settings;
 }

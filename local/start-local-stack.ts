@@ -24,6 +24,7 @@ import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { createManagementApi } from './management-api.js';
 import type { AuthorizerEvent, AuthorizerResult, LambdaHandler, RouteKey, WebSocketEvent, WebSocketHandlers } from './types.js';
 import { LIMITS, WebSocketGateway, type Backpressure } from './websocket-gateway.js';
+import { keepAlivePlan, startKeepAliveSchedule, type KeepAlivePlan, type KeepAliveSchedule } from './keep-alive-schedule.js';
 
 export type DynamoDbOption = EngineSpec | EngineSpec['kind'] | { endpoint: string };
 
@@ -73,6 +74,14 @@ export interface LocalStackOptions {
   region?: string;
   /** `requestContext.domainName` override (must reach this server). */
   domainName?: string;
+  /**
+   * Run the app's `sweep` on a schedule, as the deployed stack does: a
+   * keep-alive notification to every connection once per interval (90 % of
+   * the idle timeout unless KEEP_ALIVE_INTERVAL_MS says otherwise) and
+   * dead connections ended. KEEP_ALIVE=off in the environment also turns it
+   * off. Default true.
+   */
+  keepAlive?: boolean;
   /** Extra environment for the runtime while the stack runs (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
   logLevel?: LogLevel;
@@ -98,6 +107,8 @@ export interface LocalStack {
   apiId: string;
   region: string;
   gateway: WebSocketGateway;
+  /** The keep-alive schedule's interval and tick; undefined when it is off. */
+  keepAlive?: KeepAlivePlan;
   /** Ids of the currently open connections. */
   connectionIds(): string[];
   stop(): Promise<void>;
@@ -197,15 +208,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     if (engine.kind !== 'none') await ensureTable(engine.endpoint, tableName, aws);
 
+    const userEnv = { ...process.env, ...options.env };
+    const idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.idleTimeoutMs;
+    const maxConnectionDurationMs = options.maxConnectionDurationMs ?? LIMITS.maxConnectionDurationMs;
+    // An idle timeout of 0 still gets the sweep (it finds dead connections), at AWS's pace.
+    const plan = keepAlivePlan(idleTimeoutMs || LIMITS.idleTimeoutMs, userEnv);
     releaseEnv = claimEnv({
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: engine.endpoint,
       AWS_REGION: process.env.AWS_REGION ?? region,
       ...(credentials.kind === 'dummy' ? credentials.env : {}),
+      KEEP_ALIVE_INTERVAL_MS: String(plan.intervalMs),
+      KEEP_ALIVE_TICK_MS: String(plan.tickMs),
+      ...(maxConnectionDurationMs > 0 ? { MAX_CONNECTION_MS: String(maxConnectionDurationMs) } : { CONNECTION_EXPIRING_NOTICE: 'off' }),
       ...options.env,
     });
 
     const handlers = await loadHandlers(options.handlers ?? DEFAULT_APP);
+    const keepAliveWanted = options.keepAlive !== false && userEnv.KEEP_ALIVE !== 'off';
+    if (keepAliveWanted && !handlers.sweep) {
+      logger.warn('the app module exports no `sweep`: no keep-alive, idle connections close after the idle timeout (export it from createHandlers)');
+    }
     const authorizer: AuthorizerConfig | undefined =
       typeof options.authorizer === 'function' ? { handler: options.authorizer } : options.authorizer;
 
@@ -218,8 +241,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       accountId: '000000000000',
       domainName: () => domainName,
-      idleTimeoutMs: options.idleTimeoutMs ?? LIMITS.idleTimeoutMs,
-      maxConnectionDurationMs: options.maxConnectionDurationMs ?? LIMITS.maxConnectionDurationMs,
+      idleTimeoutMs,
+      maxConnectionDurationMs,
       integrationTimeoutMs: options.integrationTimeoutMs ?? LIMITS.integrationTimeoutMs,
       maxFrameBytes: LIMITS.maxFrameBytes,
       maxMessageBytes: LIMITS.maxMessageBytes,
@@ -256,12 +279,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const hostForUrl = urlHost(host);
     if (!domainName) domainName = `${hostForUrl}:${port}`;
 
+    const managementEndpoint = `http://${domainName}/${stage}`;
+    const schedule: KeepAliveSchedule | undefined =
+      keepAliveWanted && handlers.sweep
+        ? startKeepAliveSchedule({
+            sweep: handlers.sweep,
+            tickMs: plan.tickMs,
+            managementApiEndpoint: () => managementEndpoint,
+            functionConfig: { functionName: 'protoo-keep-alive', region, accountId: '000000000000', memoryLimitInMB: 1024 },
+            logger,
+          })
+        : undefined;
+
     let stopped: Promise<void> | undefined;
     const stack: LocalStack = {
       url: `ws://${hostForUrl}:${port}/${stage}`,
       rootUrl: `ws://${hostForUrl}:${port}/`,
       demoUrl: `http://${hostForUrl}:${port}/`,
-      managementEndpoint: `http://${domainName}/${stage}`,
+      managementEndpoint,
       dynamodbEndpoint: engine.endpoint,
       dynamodbEngine: engine.kind,
       tableName,
@@ -271,10 +306,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiId,
       region,
       gateway,
+      keepAlive: schedule ? plan : undefined,
       connectionIds: () => gateway.registry.openIds(),
       stop: () =>
         (stopped ??= (async () => {
           try {
+            // No new sweep, and the running ones finish while the engine is still up.
+            await schedule?.stop(Date.now() + 10_000);
             // Every final $disconnect runs first: it reads and writes the
             // table and posts to the Management API on this server.
             await gateway.shutdown();

@@ -98,6 +98,11 @@ async function main(): Promise<void> {
   out.write(`                    ${stack.rootUrl}?roomId=ROOM&peerId=PEER\n`);
   out.write(`  Demo page:        ${stack.demoUrl}   (open it in two tabs)\n`);
   out.write(`  Management API:   ${stack.managementEndpoint}/@connections/{connectionId}\n`);
+  out.write(
+    stack.keepAlive
+      ? `  Keep-alive:       every ${stack.keepAlive.intervalMs} ms (KEEP_ALIVE_INTERVAL_MS; KEEP_ALIVE=off to stop)\n`
+      : `  Keep-alive:       off\n`,
+  );
   if (auth) {
     out.write(`  Auth:             LOCAL_AUTH=token: $connect needs &token=<join token> (HS256)\n`);
     out.write(`  Dev secret:       ${auth.secret}\n`);

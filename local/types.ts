@@ -44,11 +44,13 @@ export type LambdaHandler<E = any, R = any> = (
   callback: LambdaCallback<R>,
 ) => Promise<R | undefined | void> | R | undefined | void;
 
-/** The three entry points of a WebSocket API wired like ours. */
+/** The three entry points of a WebSocket API wired like ours, and the keep-alive sweep the schedule runs. */
 export interface WebSocketHandlers {
   connect: LambdaHandler<WebSocketEvent, RouteResult>;
   disconnect: LambdaHandler<WebSocketEvent, RouteResult>;
   message: LambdaHandler<WebSocketEvent, RouteResult>;
+  /** Optional here: an app module without it runs with no keep-alive (and says so). */
+  sweep?: LambdaHandler;
 }
 
 export type RouteKey = '$connect' | '$disconnect' | '$default';

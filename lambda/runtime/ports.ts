@@ -1,6 +1,6 @@
 import type { App } from '../app/types.js';
 import type { Logger } from '../log.js';
-import type { ConnectionIdentity, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from '../store/records.js';
+import type { ConnectionIdentity, KeptConnectionsPage, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from '../store/records.js';
 import type { ReplacementBackoffPolicy } from './replacement-backoff.js';
 
 /**
@@ -12,6 +12,8 @@ export interface PeerStore {
   putConnection(identity: ConnectionIdentity): Promise<void>;
   getConnection(connectionId: string): Promise<ConnectionIdentity | undefined>;
   deleteConnection(connectionId: string): Promise<void>;
+  /** One page of the connections in a keep-alive bucket (lambda/keep-alive/buckets.ts). */
+  listKeepAliveBucket(bucket: number, cursor?: Record<string, unknown>, pageSize?: number): Promise<KeptConnectionsPage>;
   /** Returns the binding it replaced; throws ReplacementRefusedError (nothing written) while the current one is protected. */
   bindPeer(identity: ConnectionIdentity, data?: Record<string, unknown>): Promise<PeerRecord | undefined>;
   /** Protects a binding a replacement just made; false if the connection no longer owns the peer. */

@@ -1,11 +1,17 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { bucketOf } from '../keep-alive/buckets.js';
 import { CONNECTION_STATE_TTL_SECONDS, isExpired } from './expiry.js';
-import { connectionKey } from './keys.js';
-import type { ConnectionIdentity } from './records.js';
+import { connectionIdOf, connectionKey } from './keys.js';
+import type { ConnectionIdentity, KeptConnection, KeptConnectionsPage } from './records.js';
 import { ttlFor, type Table } from './table.js';
-import { TTL_ATTRIBUTE } from './table-schema.js';
+import { KEEP_ALIVE_BUCKET_ATTRIBUTE, KEEP_ALIVE_INDEX, TTL_ATTRIBUTE } from './table-schema.js';
 
-/** connectionId → (roomId, peerId): one item per connection, one GetItem to resolve. */
+/**
+ * connectionId → (roomId, peerId): one item per connection, one GetItem to
+ * resolve. It also carries its keep-alive bucket and connect time, so the
+ * sweep finds every connection through the keepAlive index with no write
+ * beyond this one Put per connection.
+ */
 export class ConnectionItems {
   constructor(private readonly table: Table) {}
 
@@ -13,7 +19,13 @@ export class ConnectionItems {
     await this.table.client.send(
       new PutCommand({
         TableName: this.table.tableName,
-        Item: { ...connectionKey(identity.connectionId), ...identity, [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS) },
+        Item: {
+          ...connectionKey(identity.connectionId),
+          ...identity,
+          connectedAt: this.table.now(),
+          [KEEP_ALIVE_BUCKET_ATTRIBUTE]: bucketOf(identity.connectionId),
+          [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
+        },
       }),
     );
   }
@@ -28,5 +40,32 @@ export class ConnectionItems {
 
   async delete(connectionId: string): Promise<void> {
     await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: connectionKey(connectionId) }));
+  }
+
+  /** One page of a keep-alive bucket (the index is eventually consistent: a connection a moment old may be missing). */
+  async listBucket(bucket: number, cursor?: Record<string, unknown>, pageSize?: number): Promise<KeptConnectionsPage> {
+    const page = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: KEEP_ALIVE_INDEX,
+        KeyConditionExpression: '#bucket = :bucket',
+        ExpressionAttributeNames: { '#bucket': KEEP_ALIVE_BUCKET_ATTRIBUTE },
+        ExpressionAttributeValues: { ':bucket': bucket },
+        ExclusiveStartKey: cursor,
+        Limit: pageSize,
+      }),
+    );
+    const now = this.table.now();
+    const connections: KeptConnection[] = [];
+    for (const item of page.Items ?? []) {
+      if (isExpired(item, now)) continue;
+      connections.push({
+        connectionId: connectionIdOf(String(item.pk)),
+        roomId: String(item.roomId),
+        peerId: String(item.peerId),
+        connectedAt: Number(item.connectedAt),
+      });
+    }
+    return { connections, cursor: page.LastEvaluatedKey };
   }
 }

@@ -6,6 +6,18 @@ export interface ConnectionIdentity {
   peerId: string;
 }
 
+/** A connection as the keep-alive sweep sees it. */
+export interface KeptConnection extends ConnectionIdentity {
+  /** Epoch ms of its $connect: API Gateway closes it 2 h later. */
+  connectedAt: number;
+}
+
+export interface KeptConnectionsPage {
+  connections: KeptConnection[];
+  /** Where the next page starts; undefined after the last. */
+  cursor?: Record<string, unknown>;
+}
+
 export interface PeerRecord {
   roomId: string;
   peerId: string;

@@ -33,6 +33,7 @@ export class StateStore {
   putConnection = (identity: ConnectionIdentity) => this.connections.put(identity);
   getConnection = (connectionId: string) => this.connections.get(connectionId);
   deleteConnection = (connectionId: string) => this.connections.delete(connectionId);
+  listKeepAliveBucket = (bucket: number, cursor?: Record<string, unknown>, pageSize?: number) => this.connections.listBucket(bucket, cursor, pageSize);
 
   bindPeer = (identity: ConnectionIdentity, data?: Record<string, unknown>) => this.peers.bind(identity, data);
   protectBinding = (identity: ConnectionIdentity, backoff: ReplacementBackoff) => this.peers.protect(identity, backoff);

@@ -4,7 +4,7 @@
  * a given peer's connection has run. Nothing is changed or mocked; this is
  * only a way to wait on events instead of sleeping.
  */
-import type { Handlers } from '../../../lambda/create-handlers.js';
+import type { Handlers, SweepHandler, WebSocketHandler } from '../../../lambda/create-handlers.js';
 import type { WebSocketEvent } from '../../../lambda/runtime/events.js';
 
 export function trackInvocations(handlers: Handlers) {
@@ -21,7 +21,7 @@ export function trackInvocations(handlers: Handlers) {
     for (const wake of waiters) wake();
   };
 
-  function wrap(route: keyof Handlers): Handlers[keyof Handlers] {
+  function wrap(route: 'connect' | 'disconnect' | 'message'): WebSocketHandler {
     return async (event: WebSocketEvent, context?: unknown) => {
       inFlight++;
       const { connectionId } = event.requestContext;
@@ -45,8 +45,18 @@ export function trackInvocations(handlers: Handlers) {
     };
   }
 
+  const sweep: SweepHandler = async (event, context) => {
+    inFlight++;
+    try {
+      return await handlers.sweep(event, context);
+    } finally {
+      inFlight--;
+      setImmediate(settle);
+    }
+  };
+
   return {
-    handlers: { connect: wrap('connect'), disconnect: wrap('disconnect'), message: wrap('message') } as Handlers,
+    handlers: { connect: wrap('connect'), disconnect: wrap('disconnect'), message: wrap('message'), sweep } as Handlers,
     /** Resolves once no invocation is in flight. */
     idle(): Promise<void> {
       return new Promise((resolve) => {
