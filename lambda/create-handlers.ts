@@ -157,7 +157,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       const report = await withDeadline(sweep(services, settings, tick, services.now()), workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
         log.warn('sweep finished after its deadline', { route: 'sweep', outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
       );
-      log.info('sweep', { route: 'sweep', outcome: 'swept', ...report, durationMs: Date.now() - started });
+      // A run that met no connection is routine: its line (and metrics) still go out at debug.
+      log[report.visited > 0 ? 'info' : 'debug']('sweep', { route: 'sweep', outcome: 'swept', ...report, durationMs: Date.now() - started });
       return { outcome: 'swept', ...report };
     } catch (error) {
       log.error('sweep', { route: 'sweep', outcome: 'failed', tick, error, durationMs: Date.now() - started });

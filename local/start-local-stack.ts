@@ -76,7 +76,7 @@ export interface LocalStackOptions {
   domainName?: string;
   /**
    * Run the app's `sweep` on a schedule, as the deployed stack does: a
-   * keep-alive notification to every connection once per interval (90 % of
+   * keep-alive notification to every connection once per interval (80 % of
    * the idle timeout unless KEEP_ALIVE_INTERVAL_MS says otherwise) and
    * dead connections ended. KEEP_ALIVE=off in the environment also turns it
    * off. Default true.

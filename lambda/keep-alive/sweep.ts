@@ -41,21 +41,24 @@ export async function sweep(
   const buckets = bucketsDue(tick, settings.intervalTicks);
   const report: SweepReport = { tick, buckets: buckets.length, visited: 0, expiring: 0, gone: 0, undelivered: 0 };
   const intervalMs = settings.intervalTicks * settings.tickMs;
-  // Buckets one after another, each page's posts in parallel: a run's
-  // concurrency stays at fanOutConcurrency however large the table.
-  for (const bucket of buckets) {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await services.store.listKeepAliveBucket(bucket, cursor, pageSize);
-      const results = await settleWithConcurrency(page.connections, services.fanOutConcurrency, (connection) =>
-        visit(services, settings, connection, now, intervalMs, report),
-      );
-      for (const result of results) {
-        if (result.status === 'rejected') services.log.error('keep-alive visit failed', { error: result.reason });
-      }
-      cursor = page.cursor;
-    } while (cursor);
-  }
+  // The buckets at once (a Query each, then its pages in turn), each page's
+  // posts fanOutConcurrency at a time: a run takes about as long as its
+  // largest bucket, and its memory stays a few pages however large the table.
+  await Promise.all(
+    buckets.map(async (bucket) => {
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await services.store.listKeepAliveBucket(bucket, cursor, pageSize);
+        const results = await settleWithConcurrency(page.connections, services.fanOutConcurrency, (connection) =>
+          visit(services, settings, connection, now, intervalMs, report),
+        );
+        for (const result of results) {
+          if (result.status === 'rejected') services.log.error('keep-alive visit failed', { error: result.reason });
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }),
+  );
   return report;
 }
 

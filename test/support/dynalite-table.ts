@@ -1,7 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import type { AddressInfo } from 'node:net';
+import { startEmbeddedDynalite } from '../../local/dynalite-engine.js';
 import { createTableInput } from '../../lambda/store/table-schema.js';
 
 export interface DynaliteTable {
@@ -13,10 +12,9 @@ export interface DynaliteTable {
 
 /** An embedded dynalite with the product's table, on a random port. */
 export async function startDynaliteTable(tableName = 'protoo-test'): Promise<DynaliteTable> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  // The local stack's embedded engine: its stop() waits for requests dynalite still works on.
+  const engine = await startEmbeddedDynalite('127.0.0.1');
+  const { endpoint } = engine;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -26,7 +24,7 @@ export async function startDynaliteTable(tableName = 'protoo-test'): Promise<Dyn
     documentClient,
     async close() {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop();
     },
   };
 }

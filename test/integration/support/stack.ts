@@ -30,6 +30,9 @@ export function useStack(engine: () => RunningEngine, options: Omit<LocalStackOp
       tableName: `protoo-it-${process.pid}-${tables++}`,
       logLevel: 'error',
       env: { LOG_LEVEL: 'warn' },
+      // Off unless a suite asks: a keep-alive arriving mid-test would be noise
+      // in suites that count notifications (keep-alive.suite.ts tests it).
+      keepAlive: false,
       ...options,
       dynamodb: { endpoint: engine().endpoint! },
       beforeInvoke: (route, event) => hooks.beforeInvoke?.(route, event),
