@@ -49,4 +49,4 @@ export const chat: App = {
   },
 };
 
-export const { connect, disconnect, message } = createHandlers(chat);
+export const { connect, disconnect, message, sweep } = createHandlers(chat);
