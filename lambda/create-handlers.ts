@@ -47,6 +47,7 @@ export type WebSocketHandler = (event: WebSocketEvent, context?: unknown) => Pro
  * endpoint; on AWS it comes from MANAGEMENT_API_ENDPOINT.
  */
 export interface SweepEvent {
+  'detail-type'?: string;
   time?: string;
   managementApiEndpoint?: string;
 }
@@ -60,6 +61,11 @@ export interface Handlers {
   message: WebSocketHandler;
   /** The keep-alive sweep, run by a schedule (every minute on AWS): lambda/keep-alive/sweep.ts. */
   sweep: SweepHandler;
+  /**
+   * All of the above in one: dispatches on the event (a route's routeKey, or
+   * a scheduled event), so one function with one cache serves every route.
+   */
+  handler: (event: WebSocketEvent | SweepEvent, context?: unknown) => Promise<WebSocketResult | SweepOutcome>;
 }
 
 /**
@@ -166,7 +172,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     }
   };
 
-  return {
+  const routes = {
     sweep: sweepHandler,
     // The handshake is refused with the code (500, or 503 to try again) and the id to quote.
     connect: route('connect', onConnect, ({ code, reason }) => ({ statusCode: code, body: reason })),
@@ -175,5 +181,18 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     message: route('message', (services, event, config) => onMessage(services, event, { limiter, settings: config.rateLimit }), () => ({
       statusCode: 200,
     })),
+  };
+  const byRouteKey: Record<string, WebSocketHandler> = { $connect: routes.connect, $disconnect: routes.disconnect, $default: routes.message };
+  return {
+    ...routes,
+    handler: (event, context) => {
+      const routeKey = (event as Partial<WebSocketEvent>).requestContext?.routeKey;
+      if (routeKey === undefined) {
+        if ((event as SweepEvent)['detail-type'] === 'Scheduled Event') return routes.sweep(event as SweepEvent, context);
+        return Promise.reject(new Error('not an API Gateway WebSocket event nor a scheduled event'));
+      }
+      // Every other route key (a custom route) is a message, as $default would get it.
+      return (byRouteKey[routeKey] ?? routes.message)(event as WebSocketEvent, context);
+    },
   };
 }

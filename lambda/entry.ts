@@ -8,4 +8,4 @@
 import { createRoomRelay, limitsFromEnv } from './apps/room-relay.js';
 import { createHandlers } from './create-handlers.js';
 
-export const { connect, disconnect, message, sweep } = createHandlers(createRoomRelay(limitsFromEnv(process.env)));
+export const { connect, disconnect, message, sweep, handler } = createHandlers(createRoomRelay(limitsFromEnv(process.env)));
