@@ -6,8 +6,19 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 import type { ProtooAuth } from './protoo-auth.js';
+import { KEEP_ALIVE_INTERVAL_MINUTES, type ProtooKeepAliveOptions } from './protoo-keep-alive.js';
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
-import { STACK_NAME_PATTERN, checkLogLevel, checkMemory, checkPattern, checkThrottleBurst, checkThrottleRate, checkTimeout } from './validate.js';
+import {
+  STACK_NAME_PATTERN,
+  checkKeepAliveInterval,
+  checkLogLevel,
+  checkMemory,
+  checkMethodName,
+  checkPattern,
+  checkThrottleBurst,
+  checkThrottleRate,
+  checkTimeout,
+} from './validate.js';
 import type { ProtooObservabilityOptions } from './protoo-observability.js';
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -61,6 +72,10 @@ export const CONTEXT_KEYS = [
   'roomClaim',
   'alarmEmail',
   'accessLogs',
+  'keepAlive',
+  'keepAliveMinutes',
+  'keepAliveMethod',
+  'connectionExpiringMethod',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -135,6 +150,7 @@ export function configFromContext(get: Get): StackConfig {
       entry: str(get, 'entry'),
       roomCapacity: roomCapacity(get),
       auth: functionArn ? undefined : auth(get),
+      keepAlive: keepAlive(get),
     },
     customDomain:
       domainName && certificateArn
@@ -165,15 +181,47 @@ function auth(get: Get): ProtooAuth {
   };
 }
 
+const KEEP_ALIVE_SETTINGS = ['keepAliveMinutes', 'keepAliveMethod', 'connectionExpiringMethod'] as const;
+
+/** On unless `-c keepAlive=off`; `-c connectionExpiringMethod=off` keeps it but drops the 2-hour notice. */
+function keepAlive(get: Get): false | ProtooKeepAliveOptions | undefined {
+  const mode = get('keepAlive');
+  if (mode === 'off' || mode === false || mode === 'false') {
+    const given = KEEP_ALIVE_SETTINGS.filter((key) => isSet(get(key)));
+    if (given.length > 0) throw new Error(`context ${given.join(', ')} need keepAlive on, but keepAlive is off`);
+    return false;
+  }
+  if (isSet(mode) && mode !== 'on' && mode !== true && mode !== 'true') {
+    throw new Error(`context keepAlive must be "on" or "off", got ${JSON.stringify(mode)}`);
+  }
+  const minutes = int(get, 'keepAliveMinutes');
+  const interval = minutes !== undefined ? Duration.minutes(minutes) : undefined;
+  checkKeepAliveInterval('context keepAliveMinutes', interval, KEEP_ALIVE_INTERVAL_MINUTES);
+  const method = str(get, 'keepAliveMethod');
+  checkMethodName('context keepAliveMethod', method);
+  const expiringMethod = str(get, 'connectionExpiringMethod');
+  if (expiringMethod !== 'off') checkMethodName('context connectionExpiringMethod', expiringMethod);
+  if (interval === undefined && method === undefined && expiringMethod === undefined) return undefined;
+  return {
+    interval,
+    method,
+    connectionExpiringNotice: expiringMethod === 'off' ? false : expiringMethod === undefined ? undefined : { method: expiringMethod },
+  };
+}
+
 function roomCapacity(get: Get): ProtooWebSocketApiProps['roomCapacity'] {
   const maxPeers = int(get, 'roomMaxPeers');
   const maxInfoBytes = int(get, 'peerInfoMaxBytes');
   return maxPeers === undefined && maxInfoBytes === undefined ? undefined : { maxPeers, maxInfoBytes };
 }
 
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
 function str(get: Get, key: ContextKey): string | undefined {
   const value = get(key);
-  if (value === undefined || value === null || value === '') return undefined;
+  if (!isSet(value)) return undefined;
   if (typeof value !== 'string') throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
   return value;
 }

@@ -7,6 +7,7 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 
@@ -16,6 +17,8 @@ export interface NagScope {
   readonly table: dynamodb.Table;
   readonly functions: Readonly<Record<string, lambda.Function>>;
   readonly authorizerFunction?: lambda.Function;
+  readonly keepAliveFunction?: lambda.Function;
+  readonly keepAliveRule?: events.Rule;
   readonly joinTokenSecret?: IConstruct;
   readonly pointInTimeRecovery: boolean;
   readonly runtime: lambda.Runtime;
@@ -30,7 +33,8 @@ export function acknowledgeInherentFindings(scope: NagScope, methods: readonly s
   const s = Stack.of(api);
   const part = (v: string, pseudo: string) => (Token.isUnresolved(v) ? `<${pseudo}>` : v);
   const apiRef = `<${s.getLogicalId(api.node.defaultChild as never)}>`;
-  for (const fn of Object.values(scope.functions)) {
+  const runtimeFunctions = [...Object.values(scope.functions), ...(scope.keepAliveFunction ? [scope.keepAliveFunction] : [])];
+  for (const fn of runtimeFunctions) {
     for (const method of methods) {
       ack(
         fn.role!,
@@ -59,14 +63,25 @@ export function acknowledgeInherentFindings(scope: NagScope, methods: readonly s
     ack(scope.table, 'AwsSolutions-DDB3', 'The table holds only short-lived signaling state (rooms, peers, TTL); PITR is a prop, on for prod');
   }
 
-  const lambdas = [...Object.values(scope.functions), ...(scope.authorizerFunction ? [scope.authorizerFunction] : [])];
+  const lambdas = [...runtimeFunctions, ...(scope.authorizerFunction ? [scope.authorizerFunction] : [])];
   for (const fn of lambdas) {
-    ack(fn, 'Serverless-LambdaDLQ', 'API Gateway invokes synchronously and gets the error back; a DLQ only serves async invocations');
+    if (fn !== scope.keepAliveFunction) {
+      ack(fn, 'Serverless-LambdaDLQ', 'API Gateway invokes synchronously and gets the error back; a DLQ only serves async invocations');
+    }
     if (scope.runtime.name === 'nodejs22.x') {
       const reason = 'nodejs22.x (supported until 2027-04) until the tests run on Node 24; see docs/deploy.md';
       ack(fn, 'AwsSolutions-L1', reason);
       ack(fn, 'Serverless-LambdaLatestVersion', reason);
     }
+  }
+
+  if (scope.keepAliveFunction && scope.keepAliveRule) {
+    // The sweep is the one asynchronous function: each minute's run stands alone.
+    const missed = 'A missed keep-alive run is worthless later: the next minute\'s run comes anyway, and the Errors and duration alarms report failed runs';
+    ack(scope.keepAliveFunction, 'Serverless-LambdaDLQ', missed);
+    const invokeConfig = scope.keepAliveFunction.node.tryFindChild('EventInvokeConfig');
+    if (invokeConfig) ack(invokeConfig, 'Serverless-LambdaAsyncFailureDestination', missed);
+    ack(scope.keepAliveRule, 'Serverless-EventBusDLQ', missed);
   }
 
   if (scope.joinTokenSecret) {

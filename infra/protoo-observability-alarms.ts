@@ -14,7 +14,8 @@ export type AlarmName =
   | 'integrationErrors'
   | 'executionErrors'
   | 'dynamoThrottles'
-  | 'dynamoSystemErrors';
+  | 'dynamoSystemErrors'
+  | 'keepAliveStopped';
 
 export const ALARM_NAMES: readonly AlarmName[] = [
   'lambdaErrors',
@@ -25,6 +26,7 @@ export const ALARM_NAMES: readonly AlarmName[] = [
   'executionErrors',
   'dynamoThrottles',
   'dynamoSystemErrors',
+  'keepAliveStopped',
 ];
 
 /** What a prop may change on one alarm (`false` disables it). */
@@ -46,6 +48,8 @@ export interface AlarmDefault {
   readonly threshold?: number;
   readonly statistic: string;
   readonly description: string;
+  /** Fires when the metric falls below the threshold, and when it is missing: for what must keep happening. */
+  readonly whenBelow?: boolean;
 }
 
 /** Share of the Lambda timeout at which lambdaDuration fires by default. */
@@ -63,6 +67,13 @@ export const DEFAULT_ALARMS: Readonly<Record<AlarmName, AlarmDefault>> = {
   executionErrors: { threshold: 1, statistic: 'Sum', description: 'API Gateway failed to invoke a function' },
   dynamoThrottles: { threshold: 1, statistic: 'Sum', description: 'DynamoDB throttled requests' },
   dynamoSystemErrors: { threshold: 1, statistic: 'Sum', description: 'DynamoDB answered 500 (SystemErrors)' },
+  // Every minute: none in a period means idle clients are being closed after 10 minutes.
+  keepAliveStopped: {
+    threshold: 1,
+    statistic: 'Sum',
+    description: 'the keep-alive sweep was not invoked: idle connections will be closed after 10 minutes',
+    whenBelow: true,
+  },
 };
 
 /** The settings for one alarm, or undefined when disabled. */
@@ -76,6 +87,7 @@ export function alarmProps(
   tuning: AlarmTuning,
   threshold: number,
   description: string,
+  whenBelow = false,
 ): cloudwatch.AlarmProps {
   const evaluationPeriods = tuning.evaluationPeriods ?? 1;
   return {
@@ -83,9 +95,11 @@ export function alarmProps(
     threshold: tuning.threshold ?? threshold,
     evaluationPeriods,
     datapointsToAlarm: tuning.datapointsToAlarm ?? evaluationPeriods,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    // No traffic is not a failure.
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    comparisonOperator: whenBelow
+      ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+      : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    // No traffic is not a failure, unless the metric is what must keep happening.
+    treatMissingData: whenBelow ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
     alarmDescription: description,
   };
 }

@@ -11,6 +11,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
+import { SWEEP_EXPORT } from './protoo-keep-alive.js';
 import { SAVED_QUERIES } from './protoo-observability-queries.js';
 
 export interface DashboardInputs {
@@ -19,6 +20,8 @@ export interface DashboardInputs {
   readonly api: apigwv2.IWebSocketApi;
   readonly stage: apigwv2.IWebSocketStage;
   readonly table: dynamodb.ITable;
+  /** The keep-alive sweep (also among `functions`): a row of its own. */
+  readonly keepAliveFunction?: lambda.Function;
   readonly failedOutcomes: cloudwatch.IMetric;
   readonly alarms: cloudwatch.IAlarm[];
   readonly operations: dynamodb.Operation[];
@@ -27,7 +30,7 @@ export interface DashboardInputs {
   readonly serviceName: string;
 }
 
-/** The route dimension the runtime's metrics carry: API Gateway's route keys. */
+/** The route dimension the runtime's metrics carry: API Gateway's route keys (the sweep's is its export name). */
 const ROUTE_KEYS = ['$connect', '$disconnect', '$default'];
 
 const PERIOD = Duration.minutes(1);
@@ -101,8 +104,9 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
     }),
   );
   // The runtime's own metrics, per route (Powertools Metrics, EMF).
+  const routeKeys = inputs.keepAliveFunction ? [...ROUTE_KEYS, SWEEP_EXPORT] : ROUTE_KEYS;
   const runtime = (metricName: string, statistic = 'Sum') =>
-    ROUTE_KEYS.map(
+    routeKeys.map(
       (route) =>
         new cloudwatch.Metric({
           namespace: inputs.namespace,
@@ -119,6 +123,7 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
     new cloudwatch.GraphWidget({ title: 'Runtime: posts, failed, Gone', left: [...runtime('Posts'), ...runtime('PostsFailed'), ...runtime('Gone')], width: 6 }),
     new cloudwatch.GraphWidget({ title: 'Runtime: fan-out (max) and duration (p99)', left: runtime('FanOut', 'Maximum'), right: runtime('Duration', 'p99'), width: 6 }),
   );
+  if (inputs.keepAliveFunction) dashboard.addWidgets(...keepAliveWidgets(inputs.keepAliveFunction));
   dashboard.addWidgets(
     new cloudwatch.LogQueryWidget({
       title: 'Errors by route',
@@ -129,4 +134,22 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
     }),
   );
   return dashboard;
+}
+
+/** The sweep runs every minute: did it run, how close to its timeout, and what it found. */
+function keepAliveWidgets(sweeper: lambda.Function): cloudwatch.IWidget[] {
+  const timeoutMs = (sweeper.timeout ?? Duration.seconds(3)).toMilliseconds();
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Keep-alive sweep: runs and errors (one run a minute)',
+      left: [sweeper.metricInvocations({ period: PERIOD }), sweeper.metricErrors({ period: PERIOD })],
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Keep-alive sweep: duration against its timeout',
+      left: [sweeper.metricDuration({ period: PERIOD, statistic: 'Maximum' })],
+      leftAnnotations: [{ value: timeoutMs, label: 'timeout' }],
+      width: 12,
+    }),
+  ];
 }

@@ -1,7 +1,7 @@
 /**
  * ProtooObservability: what an operator needs to see a protoo endpoint on
  * AWS, on by default. Alarms (Lambda, the runtime's failed outcomes, API
- * Gateway, DynamoDB) with optional SNS actions, a dashboard, saved Logs
+ * Gateway, DynamoDB, the keep-alive sweep) with optional SNS actions, a dashboard, saved Logs
  * Insights queries, opt-in API Gateway access logs, and outputs.
  *
  *   const protoo = new ProtooWebSocketApi(this, 'Protoo');
@@ -37,7 +37,13 @@ export const TABLE_OPERATIONS = [
 export const FAILED_OUTCOMES_METRIC = 'FailedOutcomes';
 
 /** Everything but what it watches: what a stack passes through. */
-export type ProtooObservabilityOptions = Omit<ProtooObservabilityProps, 'functions' | 'logGroups' | 'api' | 'stage' | 'table'>;
+export type ProtooObservabilityOptions = Omit<
+  ProtooObservabilityProps,
+  'functions' | 'logGroups' | 'api' | 'stage' | 'table' | 'keepAliveFunction' | 'keepAliveLogGroup'
+>;
+
+/** The name the keep-alive sweep goes by among the functions (alarm ids, outputs, dashboard labels). */
+export const KEEP_ALIVE_NAME = 'keepAlive';
 
 export interface ProtooObservabilityProps {
   /** The ProtooWebSocketApi's functions, by route. */
@@ -47,6 +53,13 @@ export interface ProtooObservabilityProps {
   readonly api: apigwv2.IWebSocketApi;
   readonly stage: apigwv2.IWebSocketStage;
   readonly table: dynamodb.ITable;
+  /**
+   * The ProtooWebSocketApi's keep-alive sweep and its log group, when it has
+   * one: watched like the route functions (errors, throttles, duration near
+   * its 55 s timeout, failed runs), plus an alarm when it stops being invoked.
+   */
+  readonly keepAliveFunction?: lambda.Function;
+  readonly keepAliveLogGroup?: logs.ILogGroup;
   /** Tune or disable (`false`) any alarm by name. @default all on, thresholds of DEFAULT_ALARMS */
   readonly alarms?: AlarmSettings;
   /** Where alarms (and their recovery) are sent. @default none */
@@ -94,9 +107,12 @@ export class ProtooObservability extends Construct {
     const stack = Stack.of(this);
     const namespace = props.metricNamespace ?? `ProtooServerless/${stack.stackName}`;
     const serviceName = props.serviceName ?? stack.stackName;
+    // The sweep is one more function of the runtime: watched, traced and queried like the routes.
+    const functions = withKeepAlive(props.functions, props.keepAliveFunction);
+    const logGroups = withKeepAlive(props.logGroups, props.keepAliveLogGroup);
     // Where Powertools Metrics publishes, so the dashboard finds the runtime's metrics.
     const tracing = props.tracing ?? true;
-    for (const fn of Object.values(props.functions)) {
+    for (const fn of Object.values(functions)) {
       fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', namespace);
       fn.addEnvironment('POWERTOOLS_SERVICE_NAME', serviceName);
       // Without active tracing there is no trace to add SDK subsegments to.
@@ -113,7 +129,7 @@ export class ProtooObservability extends Construct {
     }
 
     // The wrapper answers every exception itself, so failures are only log lines: count them.
-    for (const [route, logGroup] of Object.entries(props.logGroups)) {
+    for (const [route, logGroup] of Object.entries(logGroups)) {
       logGroup.addMetricFilter(`FailedOutcomes${pascal(route)}`, {
         filterPattern: logs.FilterPattern.stringValue('$.outcome', '=', 'failed'),
         metricNamespace: namespace,
@@ -131,7 +147,7 @@ export class ProtooObservability extends Construct {
       const created = new cloudwatch.Alarm(
         this,
         `${pascal(name)}${suffix}`,
-        alarmProps(metric, tuning, threshold ?? defaults.threshold ?? 1, `protoo ${suffix || 'endpoint'}: ${defaults.description}`),
+        alarmProps(metric, tuning, threshold ?? defaults.threshold ?? 1, `protoo ${suffix || 'endpoint'}: ${defaults.description}`, defaults.whenBelow),
       );
       for (const topic of topics) {
         created.addAlarmAction(new actions.SnsAction(topic));
@@ -140,7 +156,7 @@ export class ProtooObservability extends Construct {
       this.alarms.push(created);
     };
 
-    for (const [route, fn] of Object.entries(props.functions)) {
+    for (const [route, fn] of Object.entries(functions)) {
       const Route = pascal(route);
       alarm('lambdaErrors', Route, (period) => fn.metricErrors({ period, statistic: 'Sum' }));
       alarm('lambdaThrottles', Route, (period) => fn.metricThrottles({ period, statistic: 'Sum' }));
@@ -148,6 +164,8 @@ export class ProtooObservability extends Construct {
       alarm('lambdaDuration', Route, (period) => fn.metricDuration({ period, statistic: 'p99' }), Math.round(timeout * DURATION_TIMEOUT_RATIO));
     }
     alarm('failedOutcomes', '', (period) => this.failedOutcomes.with({ period }));
+    const sweeper = props.keepAliveFunction;
+    if (sweeper) alarm('keepAliveStopped', '', (period) => sweeper.metricInvocations({ period, statistic: 'Sum' }));
 
     const apiMetric = (metricName: string) => (period: Duration) =>
       new cloudwatch.Metric({
@@ -164,7 +182,7 @@ export class ProtooObservability extends Construct {
     alarm('dynamoSystemErrors', '', (period) => props.table.metricSystemErrorsForOperations({ operations, period }));
 
     if (props.savedQueries ?? true) {
-      const logGroups = Object.values(props.logGroups);
+      const queried = Object.values(logGroups);
       // The construct path (stack name first) keeps two stacks' queries apart in the console's list.
       const prefix = `protoo/${this.node.path}`;
       for (const [name, queryString] of Object.entries(SAVED_QUERIES)) {
@@ -172,7 +190,7 @@ export class ProtooObservability extends Construct {
           new logs.QueryDefinition(this, `Query${pascal(name)}`, {
             queryDefinitionName: `${prefix}/${name}`,
             queryString,
-            logGroups,
+            logGroups: queried,
           }),
         );
       }
@@ -186,7 +204,16 @@ export class ProtooObservability extends Construct {
     }
 
     if (props.dashboard ?? true) {
-      this.dashboard = buildDashboard(this, 'Dashboard', { ...props, failedOutcomes: this.failedOutcomes, alarms: this.alarms, operations, namespace, serviceName });
+      this.dashboard = buildDashboard(this, 'Dashboard', {
+        ...props,
+        functions,
+        logGroups,
+        failedOutcomes: this.failedOutcomes,
+        alarms: this.alarms,
+        operations,
+        namespace,
+        serviceName,
+      });
     }
 
     if (props.outputs ?? true) {
@@ -200,12 +227,16 @@ export class ProtooObservability extends Construct {
           `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
         );
       }
-      for (const [route, logGroup] of Object.entries(props.logGroups)) {
+      for (const [route, logGroup] of Object.entries(logGroups)) {
         output(`${pascal(route)}LogGroupName`, `log group of the ${route} function`, logGroup.logGroupName);
       }
       if (this.accessLogGroup) output('AccessLogGroupName', 'API Gateway access logs', this.accessLogGroup.logGroupName);
     }
   }
+}
+
+function withKeepAlive<T>(byRoute: Readonly<Record<string, T>>, keepAlive: T | undefined): Readonly<Record<string, T>> {
+  return keepAlive ? { ...byRoute, [KEEP_ALIVE_NAME]: keepAlive } : byRoute;
 }
 
 function enableActiveTracing(fn: lambda.Function): void {

@@ -7,6 +7,9 @@
  *   - three Lambda functions ($connect, $disconnect, $default), each with its
  *     own role holding only the DynamoDB actions that handler uses, only on this
  *     table, and execute-api:ManageConnections only on this API's stage;
+ *   - the keep-alive sweep (on unless `keepAlive: false`): a fourth function,
+ *     scoped alike, run every minute by an EventBridge rule, that keeps idle
+ *     connections open and ends the peers of dead ones (infra/protoo-keep-alive.ts);
  *   - an API Gateway WebSocket API with a stage (auto-deploy, throttling);
  *   - an explicit log group with retention per function;
  *   - a Lambda REQUEST authorizer on $connect: by default one that verifies
@@ -30,8 +33,8 @@ import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authoriz
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -41,10 +44,19 @@ import { Construct } from 'constructs';
 
 import type { AuthMode, ProtooAuth } from './protoo-auth.js';
 import { ProtooAuthorizerFunction } from './protoo-authorizer-function.js';
+import { ProtooKeepAlive, type ProtooKeepAliveOptions } from './protoo-keep-alive.js';
 import { acknowledgeInherentFindings } from './protoo-nag-acknowledgments.js';
+import { addRuntimeFunction, RUNTIME, type RuntimeFunctionBase } from './protoo-runtime-function.js';
 import { validateProps } from './validate-props.js';
 
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/store/table-schema.js';
+import {
+  KEEP_ALIVE_BUCKET_ATTRIBUTE,
+  KEEP_ALIVE_INDEX,
+  KEEP_ALIVE_PROJECTED_ATTRIBUTES,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+} from '../lambda/store/table-schema.js';
 import { DEFAULT_LIMITS, validateLimits, type RoomRelayLimits } from '../lambda/apps/room-relay/limits.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -71,8 +83,7 @@ export const DYNAMODB_ACTIONS: Readonly<Record<RouteName, readonly string[]>> = 
   message: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
 };
 
-/** Node.js 22 until the suite runs on Node 24 (docs/deploy.md, "Node.js"). */
-export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+export { RUNTIME };
 
 /** The Management API methods the runtime uses: POST (send) and DELETE (close); it never GETs connection info. */
 export const MANAGEMENT_API_METHODS = ['POST', 'DELETE'] as const;
@@ -174,8 +185,9 @@ export interface ProtooWebSocketApiProps {
   /** DynamoDB deletion protection on the table (the app turns it on for prod). @default false */
   readonly deletionProtection?: boolean;
   /**
-   * The app: a TypeScript module exporting `connect`, `disconnect` and
-   * `message` (e.g. `export const { connect, disconnect, message } = createHandlers(myApp)`).
+   * The app: a TypeScript module exporting `connect`, `disconnect`,
+   * `message` and, for the keep-alive sweep, `sweep`
+   * (e.g. `export const { connect, disconnect, message, sweep } = createHandlers(myApp)`).
    * @default the room relay, lambda/entry.ts
    */
   readonly entry?: string;
@@ -185,7 +197,7 @@ export interface ProtooWebSocketApiProps {
   readonly bundling?: nodejs.BundlingOptions;
   /**
    * Use this code instead of bundling `entry` (the handler names stay
-   * `index.connect`, `index.disconnect`, `index.message`). Meant for tests that
+   * `index.connect`, `index.disconnect`, `index.message`, `index.sweep`). Meant for tests that
    * do not need a real bundle, e.g. `lambda.Code.fromInline('')`.
    * @default - bundle `entry` with esbuild
    */
@@ -210,7 +222,16 @@ export interface ProtooWebSocketApiProps {
    * answer. @default - 100 peers of 1024 bytes
    */
   readonly roomCapacity?: Partial<RoomRelayLimits>;
-  /** Extra environment for the three functions (e.g. your app's settings). */
+  /**
+   * The keep-alive sweep: every connection gets a small notification each
+   * interval (API Gateway closes one silent for 10 minutes), a connection
+   * found Gone ends its peer as $disconnect would, and one near API
+   * Gateway's 2-hour maximum is told when it closes. `false`: none of it,
+   * and idle clients are closed after 10 minutes.
+   * @default { interval: Duration.minutes(8), method: 'serverKeepAlive', connectionExpiringNotice: { method: 'connectionExpiring' } }
+   */
+  readonly keepAlive?: false | ProtooKeepAliveOptions;
+  /** Extra environment for the functions (e.g. your app's settings). */
   readonly environment?: Record<string, string>;
   /** @default - generated by CloudFormation */
   readonly tableName?: string;
@@ -231,6 +252,10 @@ export class ProtooWebSocketApi extends Construct {
   readonly stage: apigwv2.WebSocketStage;
   readonly functions: Readonly<Record<RouteName, lambda.Function>>;
   readonly logGroups: Readonly<Record<RouteName, logs.LogGroup>>;
+  /** The keep-alive sweep, its log group and its every-minute rule (unless `keepAlive: false`). */
+  readonly keepAliveFunction?: lambda.Function;
+  readonly keepAliveLogGroup?: logs.LogGroup;
+  readonly keepAliveRule?: events.Rule;
   readonly domainName?: apigwv2.DomainName;
   /** The URL protoo-client connects to (add `?roomId=…&peerId=…`). */
   readonly url: string;
@@ -285,6 +310,13 @@ export class ProtooWebSocketApi extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? false },
       deletionProtection: props.deletionProtection ?? false,
       removalPolicy,
+    });
+    // The sweep finds the connections due each minute here; only connection items carry the bucket.
+    this.table.addGlobalSecondaryIndex({
+      indexName: KEEP_ALIVE_INDEX,
+      partitionKey: { name: KEEP_ALIVE_BUCKET_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: KEEP_ALIVE_PROJECTED_ATTRIBUTES,
     });
 
     // ---- API and stage --------------------------------------------------
@@ -359,76 +391,42 @@ export class ProtooWebSocketApi extends Construct {
     environment.MANAGEMENT_API_ENDPOINT = this.managementApiEndpoint;
 
     const entry = props.entry ?? DEFAULT_ENTRY;
-    const depsLockFilePath = props.depsLockFilePath ?? findLockFile(path.dirname(entry));
-    // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/@connections/*
-    const connectionsArns = MANAGEMENT_API_METHODS.map((method) =>
-      this.api.arnForExecuteApiV2(`${method}/@connections/*`, stageName),
-    );
+    const base: RuntimeFunctionBase = {
+      entry,
+      depsLockFilePath: props.depsLockFilePath ?? findLockFile(path.dirname(entry)),
+      bundling: { ...DEFAULT_BUNDLING, ...props.bundling },
+      code: props.code,
+      memorySize: props.memorySize ?? 256,
+      environment,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+      table: this.table,
+      // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/@connections/*
+      connectionsArns: MANAGEMENT_API_METHODS.map((method) => this.api.arnForExecuteApiV2(`${method}/@connections/*`, stageName)),
+    };
 
     const functions = {} as Record<RouteName, lambda.Function>;
     const logGroups = {} as Record<RouteName, logs.LogGroup>;
     for (const [name, route] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
-      const Name = name[0].toUpperCase() + name.slice(1);
-
-      const logGroup = new logs.LogGroup(this, `${Name}Logs`, {
-        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        removalPolicy,
-      });
-
-      // An explicit role instead of AWSLambdaBasicExecutionRole, whose log
-      // permissions are on Resource "*": this one writes to its own log group only.
-      const role = new iam.Role(this, `${Name}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `protoo ${route.routeKey} handler`,
-      });
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ProtooState',
-          actions: [...DYNAMODB_ACTIONS[name]],
-          resources: [this.table.tableArn],
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ManageConnections',
-          actions: ['execute-api:ManageConnections'],
-          resources: connectionsArns,
-        }),
-      );
-
-      const handler = `index.${route.exportName}`;
-      const common: nodejs.NodejsFunctionProps = {
+      const built = addRuntimeFunction(this, name[0].toUpperCase() + name.slice(1), base, {
+        exportName: route.exportName,
         description: `protoo ${route.routeKey}`,
-        runtime: RUNTIME,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: props.memorySize ?? 256,
         timeout: props.timeout ?? Duration.seconds(10),
-        reservedConcurrentExecutions: props.reservedConcurrency,
-        role,
-        logGroup,
-        environment,
-      };
-      const fn = props.code
-        ? new nodejs.NodejsFunction(this, `${Name}Function`, { ...common, code: props.code, handler })
-        : new nodejs.NodejsFunction(this, `${Name}Function`, {
-            ...common,
-            entry,
-            handler: route.exportName,
-            depsLockFilePath,
-            bundling: { ...DEFAULT_BUNDLING, ...props.bundling },
-          });
-      functions[name] = fn;
-      logGroups[name] = logGroup;
+        reservedConcurrency: props.reservedConcurrency,
+        dynamodb: [{ sid: 'ProtooState', actions: DYNAMODB_ACTIONS[name], resources: [this.table.tableArn] }],
+      });
+      functions[name] = built.function;
+      logGroups[name] = built.logGroup;
     }
     this.functions = functions;
     this.logGroups = logGroups;
+
+    if (props.keepAlive !== false) {
+      const keepAlive = new ProtooKeepAlive(this, 'KeepAlive', { ...base, options: props.keepAlive });
+      this.keepAliveFunction = keepAlive.function;
+      this.keepAliveLogGroup = keepAlive.logGroup;
+      this.keepAliveRule = keepAlive.rule;
+    }
 
     // ---- Authorizer -----------------------------------------------------
     // API Gateway caches nothing here: WebSocket authorizers have no result

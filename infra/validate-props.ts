@@ -1,11 +1,14 @@
 /** Checks every ProtooWebSocketApiProps value against AWS's limits (infra/validate.ts). */
+import { KEEP_ALIVE_INTERVAL_MINUTES } from './protoo-keep-alive.js';
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 import {
   TABLE_NAME_PATTERN,
   checkApiName,
+  checkKeepAliveInterval,
   checkLogLevel,
   checkLogRetention,
   checkMemory,
+  checkMethodName,
   checkPattern,
   checkThrottleBurst,
   checkThrottleRate,
@@ -27,4 +30,8 @@ export function validateProps(props: ProtooWebSocketApiProps): void {
   if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
     throw new Error(`reservedConcurrency must be a whole number ≥ 1, got ${reserved}`);
   }
+  const keepAlive = props.keepAlive || undefined;
+  checkKeepAliveInterval('keepAlive.interval', keepAlive?.interval, KEEP_ALIVE_INTERVAL_MINUTES);
+  checkMethodName('keepAlive.method', keepAlive?.method);
+  checkMethodName('keepAlive.connectionExpiringNotice.method', keepAlive?.connectionExpiringNotice ? keepAlive.connectionExpiringNotice.method : undefined);
 }

@@ -15,6 +15,11 @@ export const TIMEOUT_S = { min: 1, max: 29 } as const;
 /** API Gateway's default account-level throttle per region (stage and route limits cannot exceed it). */
 export const THROTTLE = { maxRate: 10_000, maxBurst: 5_000 } as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/**
+ * A protoo method the sweep may send (lambda/keep-alive/settings.ts checks
+ * the same at run time): safe in logs and metrics.
+ */
+export const METHOD_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 // CloudFormation stack names; API Gateway API names; DynamoDB table names.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -48,6 +53,21 @@ export function checkTimeout(name: string, value: Duration | undefined): void {
   if (seconds < TIMEOUT_S.min || seconds > TIMEOUT_S.max) {
     throw new Error(`${name} must be between ${TIMEOUT_S.min} and ${TIMEOUT_S.max} s (API Gateway stops waiting at 29 s), got ${seconds} s`);
   }
+}
+
+/** A keep-alive interval: whole minutes, at most 9 (API Gateway closes after 10 silent minutes). */
+export function checkKeepAliveInterval(name: string, value: Duration | undefined, minutes: { min: number; max: number }): void {
+  if (value === undefined || Token.isUnresolved(value.toMilliseconds())) return;
+  const ms = value.toMilliseconds();
+  if (ms % 60_000 !== 0) throw new Error(`${name} must be whole minutes, got ${ms} ms`);
+  const count = ms / 60_000;
+  if (count < minutes.min || count > minutes.max) {
+    throw new Error(`${name} must be between ${minutes.min} and ${minutes.max} minutes (API Gateway closes a connection silent for 10), got ${count} minutes`);
+  }
+}
+
+export function checkMethodName(name: string, value: string | undefined): void {
+  checkPattern(name, value, METHOD_NAME_PATTERN, '1 to 64 of A-Z a-z 0-9 _ . : -');
 }
 
 export function checkThrottleRate(name: string, rate: number | undefined): void {

@@ -99,7 +99,18 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
 
   it('THEN it outputs the wss URL, the callback URL, the table name, the dashboard and the log groups', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['AuthMode', 'CallbackUrl', 'ConnectLogGroupName', 'DashboardUrl', 'DisconnectLogGroupName', 'JoinTokenSecretArn', 'MessageLogGroupName', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AuthMode',
+      'CallbackUrl',
+      'ConnectLogGroupName',
+      'DashboardUrl',
+      'DisconnectLogGroupName',
+      'JoinTokenSecretArn',
+      'KeepAliveLogGroupName',
+      'MessageLogGroupName',
+      'TableName',
+      'WebSocketUrl',
+    ]);
     const api = stack.getLogicalId(stack.protoo.api.node.defaultChild as never);
     expect(render(outputs.WebSocketUrl.Value)).toBe(`wss://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);
     expect(render(outputs.CallbackUrl.Value)).toBe(`https://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/staging`);

@@ -15,27 +15,53 @@ const withMathOver = (template: Template, metricName: string) =>
   );
 
 describe('ProtooObservability alarms', () => {
-  it('has one Errors, Throttles and Duration alarm per function, Duration at 80% of its timeout', () => {
+  it('has one Errors, Throttles and Duration alarm per function (the keep-alive sweep too), Duration at 80% of its timeout', () => {
     const { template, protoo, id } = synthObserved();
+    const functions = [...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!];
     for (const metricName of ['Errors', 'Throttles', 'Duration']) {
       const alarms = withMetric(template, metricName);
-      expect(alarms.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref).sort()).toEqual(
-        ROUTE_NAMES.map((r) => id(protoo.functions[r])).sort(),
-      );
+      expect(alarms.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref).sort()).toEqual(functions.map((fn) => id(fn)).sort());
     }
-    for (const route of ROUTE_NAMES) {
-      const alarm = withMetric(template, 'Duration').find((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref === id(protoo.functions[route]))!;
-      const timeoutMs = protoo.functions[route].timeout!.toMilliseconds();
+    for (const fn of functions) {
+      const alarm = withMetric(template, 'Duration').find((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref === id(fn))!;
+      const timeoutMs = fn.timeout!.toMilliseconds();
       expect(timeoutMs).toBeGreaterThan(0);
       expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', ExtendedStatistic: 'p99', Threshold: Math.round(timeoutMs * 0.8) });
     }
     for (const alarm of withMetric(template, 'Errors')) expect(alarm.Properties).toMatchObject({ Threshold: 1, TreatMissingData: 'notBreaching' });
+    // The sweep's runs end before the next minute's: the alarm fires at 44 s of its 55.
+    const sweepDuration = withMetric(template, 'Duration').find((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref === id(protoo.keepAliveFunction!))!;
+    expect(sweepDuration.Properties.Threshold).toBe(44_000);
+  });
+
+  it('alarms when the keep-alive sweep stops being invoked: fewer than one run in 5 minutes, missing data counting as stopped', () => {
+    const { template, protoo, id } = synthObserved();
+    const [alarm, ...rest] = withMetric(template, 'Invocations');
+    expect(rest).toHaveLength(0);
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(protoo.keepAliveFunction!) } }],
+    });
+  });
+
+  it('has no keep-alive alarms when the endpoint has no sweep', () => {
+    const { template } = synthObserved({}, { keepAlive: false });
+    expect(withMetric(template, 'Invocations')).toHaveLength(0);
+    expect(withMetric(template, 'Errors')).toHaveLength(ROUTE_NAMES.length);
+    expect(alarmsOf(template)).toHaveLength(14);
   });
 
   it('counts "outcome":"failed" lines of every function log group into one alarmed metric', () => {
     const { template, protoo, id } = synthObserved();
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as Resource[];
-    expect(filters.map((f) => (f.Properties.LogGroupName as { Ref: string }).Ref).sort()).toEqual(ROUTE_NAMES.map((r) => id(protoo.logGroups[r])).sort());
+    expect(filters.map((f) => (f.Properties.LogGroupName as { Ref: string }).Ref).sort()).toEqual(
+      [...ROUTE_NAMES.map((r) => id(protoo.logGroups[r])), id(protoo.keepAliveLogGroup!)].sort(),
+    );
     for (const filter of filters) {
       expect(filter.Properties.FilterPattern).toBe('{ $.outcome = "failed" }');
       expect(filter.Properties.MetricTransformations).toEqual([{ MetricNamespace: 'ProtooServerless/TestStack', MetricName: 'FailedOutcomes', MetricValue: '1' }]);
@@ -73,9 +99,10 @@ describe('ProtooObservability alarms', () => {
 
   it('tunes or disables alarms by name', () => {
     const all = alarmsOf(synthObserved().template).length;
-    expect(all).toBe(14);
-    const { template } = synthObserved({ alarms: { lambdaErrors: false, integrationErrors: { threshold: 50, evaluationPeriods: 3, datapointsToAlarm: 2 } } });
-    expect(alarmsOf(template)).toHaveLength(all - 3);
+    expect(all).toBe(18); // 3 per function (4 with the sweep), 5 for the endpoint, 1 for the sweep's schedule
+    const { template } = synthObserved({ alarms: { lambdaErrors: false, keepAliveStopped: false, integrationErrors: { threshold: 50, evaluationPeriods: 3, datapointsToAlarm: 2 } } });
+    expect(alarmsOf(template)).toHaveLength(all - 5);
+    expect(withMetric(template, 'Invocations')).toHaveLength(0);
     expect(withMetric(template, 'Errors')).toHaveLength(0);
     expect(withMetric(template, 'IntegrationError')[0].Properties).toMatchObject({ Threshold: 50, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
   });

@@ -19,16 +19,31 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
     expect(body).toContain(`\${${id(protoo.table)}}`);
   });
 
+  it('gives the keep-alive sweep a row: its runs and errors, and its duration against its 55 s timeout', () => {
+    const { template, protoo, id } = synthObserved();
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
+    const body = render(dashboard.Properties.DashboardBody);
+    const sweeper = `\${${id(protoo.keepAliveFunction!)}}`;
+    expect(body).toContain('Keep-alive sweep: runs and errors');
+    expect(body).toContain(`["AWS/Lambda","Invocations","FunctionName","${sweeper}"`);
+    expect(body).toContain(`["AWS/Lambda","Duration","FunctionName","${sweeper}",{"period":60,"stat":"Maximum"}]`);
+    expect(body).toContain('"annotations":{"horizontal":[{"value":55000,"label":"timeout","yAxis":"left"}]}');
+    const without = render((Object.values(synthObserved({}, { keepAlive: false }).template.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource).Properties.DashboardBody);
+    expect(without).not.toContain('Keep-alive sweep');
+    expect(without).not.toContain('"route","sweep"');
+  });
+
   it('graphs the runtime’s own metrics per route, where the functions are told to publish them', () => {
     const { template, protoo, id } = synthObserved({ serviceName: 'svc', metricNamespace: 'NS' });
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
     const body = render(dashboard.Properties.DashboardBody);
     for (const metric of ['Messages', 'HandlerErrors', 'RateLimited', 'Posts', 'PostsFailed', 'Gone', 'FanOut', 'Duration']) {
-      for (const route of ['$connect', '$disconnect', '$default']) expect(body).toContain(`["NS","${metric}","route","${route}","service","svc"`);
+      // The sweep's one line per run carries route "sweep".
+      for (const route of ['$connect', '$disconnect', '$default', 'sweep']) expect(body).toContain(`["NS","${metric}","route","${route}","service","svc"`);
     }
     const functions = template.findResources('AWS::Lambda::Function');
-    for (const route of ROUTE_NAMES) {
-      const env = functions[id(protoo.functions[route])].Properties.Environment.Variables;
+    for (const fn of [...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!]) {
+      const env = functions[id(fn)].Properties.Environment.Variables;
       expect(env).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'NS', POWERTOOLS_SERVICE_NAME: 'svc' });
     }
   });
@@ -46,7 +61,7 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
     expect(Object.keys(byName).sort()).toEqual(['busiest-rooms', 'errors-by-route', 'slowest-messages']);
     for (const q of queries) {
       expect(q.Properties.Name).toMatch(/^protoo\/TestStack\/Observability\//);
-      expect(q.Properties.LogGroupNames).toEqual(ROUTE_NAMES.map((r) => ({ Ref: id(protoo.logGroups[r]) })));
+      expect(q.Properties.LogGroupNames).toEqual([...ROUTE_NAMES.map((r) => ({ Ref: id(protoo.logGroups[r]) })), { Ref: id(protoo.keepAliveLogGroup!) }]);
     }
     expect(byName['errors-by-route'].QueryString).toMatch(/filter outcome = "failed"[\s\S]*stats count\(\*\) as errors.* by route/);
     expect(byName['slowest-messages'].QueryString).toMatch(/sort durationMs desc[\s\S]*limit 50/);
@@ -77,6 +92,7 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
       ConnectLogGroupName: `\${${id(protoo.logGroups.connect)}}`,
       DisconnectLogGroupName: `\${${id(protoo.logGroups.disconnect)}}`,
       MessageLogGroupName: `\${${id(protoo.logGroups.message)}}`,
+      KeepAliveLogGroupName: `\${${id(protoo.keepAliveLogGroup!)}}`,
       AccessLogGroupName: `\${${id(observability.accessLogGroup!)}}`,
     });
   });

@@ -4,11 +4,10 @@ import { ROUTE_NAMES, statementsOfRole } from './helpers.js';
 import { synthObserved } from './observability-helpers.js';
 
 describe('ProtooObservability tracing', () => {
-  it('turns on X-Ray active tracing for every function, lets its role send segments, and tells the runtime', () => {
+  it('turns on X-Ray active tracing for every function (the keep-alive sweep too), lets its role send segments, and tells the runtime', () => {
     const { template, protoo, id } = synthObserved();
     const functions = template.findResources('AWS::Lambda::Function');
-    for (const route of ROUTE_NAMES) {
-      const fn = protoo.functions[route];
+    for (const fn of [...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!]) {
       expect(functions[id(fn)].Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(functions[id(fn)].Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('true');
       const statements = statementsOfRole(template, id(fn.role!));

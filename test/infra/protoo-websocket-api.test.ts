@@ -43,7 +43,9 @@ describe('GIVEN the construct with default props', () => {
       counts[r.Type] = (counts[r.Type] ?? 0) + 1;
     }
     // Token mode is the default: the authorizer (function, role, policy, log
-    // group, invoke permission) and its secret come on top of the endpoint.
+    // group, invoke permission) and its secret come on top of the endpoint;
+    // so does the keep-alive sweep (function, role, policy, log group, its
+    // async settings, the rule and the rule's invoke permission).
     expect(counts).toEqual({
       'AWS::DynamoDB::Table': 1,
       'AWS::ApiGatewayV2::Api': 1,
@@ -52,15 +54,17 @@ describe('GIVEN the construct with default props', () => {
       'AWS::ApiGatewayV2::Integration': 3,
       'AWS::ApiGatewayV2::Authorizer': 1,
       'AWS::SecretsManager::Secret': 1,
-      'AWS::Lambda::Function': 4,
-      'AWS::Lambda::Permission': 4,
-      'AWS::IAM::Role': 4,
-      'AWS::IAM::Policy': 4,
-      'AWS::Logs::LogGroup': 4,
+      'AWS::Lambda::Function': 5,
+      'AWS::Lambda::Permission': 5,
+      'AWS::Lambda::EventInvokeConfig': 1,
+      'AWS::Events::Rule': 1,
+      'AWS::IAM::Role': 5,
+      'AWS::IAM::Policy': 5,
+      'AWS::Logs::LogGroup': 5,
     });
   });
 
-  it('THEN the table has the runtime key schema (from table-schema.ts), on-demand billing, TTL, no GSIs', () => {
+  it('THEN the table has the runtime key schema and keepAlive index (from table-schema.ts), on-demand billing, TTL, no LSIs', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
@@ -69,7 +73,7 @@ describe('GIVEN the construct with default props', () => {
       ],
       AttributeDefinitions: createTableInput('x').AttributeDefinitions,
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      GlobalSecondaryIndexes: Match.absent(),
+      GlobalSecondaryIndexes: createTableInput('x').GlobalSecondaryIndexes,
       LocalSecondaryIndexes: Match.absent(),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
     });
@@ -154,12 +158,14 @@ describe('GIVEN the construct with default props', () => {
   it('THEN each function logs to its own log group with one month retention', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     const authorizerLogs = id(protoo.node.findChild('Authorizer').node.findChild('Logs'));
-    expect(Object.keys(groups).sort()).toEqual([...ROUTE_NAMES.map((n) => id(protoo.logGroups[n])), authorizerLogs].sort());
+    expect(Object.keys(groups).sort()).toEqual([...ROUTE_NAMES.map((n) => id(protoo.logGroups[n])), id(protoo.keepAliveLogGroup!), authorizerLogs].sort());
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
-  it('THEN API Gateway may invoke each function only from this API and its own route', () => {
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+  it('THEN API Gateway may invoke each function only from this API and its own route (the sweep only its schedule may: test/infra/keep-alive.test.ts)', () => {
+    const sweep = `\${${id(protoo.keepAliveFunction!)}.Arn}`;
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => render(p.Properties.FunctionName) !== sweep);
+    expect(permissions).toHaveLength(4);
     const seen = permissions.map((p) => {
       expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
       expect(p.Properties.Action).toBe('lambda:InvokeFunction');
@@ -232,7 +238,7 @@ describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
 
   it('THEN no policy in the template has a "*" resource or a wildcard action', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    expect(policies).toHaveLength(4); // three routes and the authorizer
+    expect(policies).toHaveLength(5); // three routes, the keep-alive sweep and the authorizer
     for (const policy of policies) {
       for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
         for (const resource of asArray(s.Resource)) {
@@ -249,14 +255,15 @@ describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
     }
   });
 
-  it('THEN no DynamoDB action reaches beyond the table (no index ARNs, no Scan, no transactions)', () => {
+  it('THEN no DynamoDB action reaches beyond the table but the sweep’s Query on its index (no Scan, no transactions)', () => {
     const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as Statement[],
     );
     const dynamo = all.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(3);
+    expect(dynamo).toHaveLength(5); // one per route, two for the sweep
+    const onIndex = dynamo.filter((s) => asArray(s.Resource).map(render).join() !== tableArn);
+    expect(onIndex.map((s) => [s.Action, asArray(s.Resource).map(render)])).toEqual([['dynamodb:Query', [`${tableArn}/index/keepAlive`]]]);
     for (const s of dynamo) {
-      expect(asArray(s.Resource).map(render)).toEqual([tableArn]);
       expect(asArray(s.Action)).not.toContain('dynamodb:Scan');
       expect(asArray(s.Action)).not.toContain('dynamodb:TransactWriteItems');
     }
@@ -480,7 +487,8 @@ describe('GIVEN two protoo endpoints in one stack (the construct is reusable)', 
     const template = app.synth().getStackByName('TwoStack').template;
     const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(2);
-    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(8); // 3 routes + 1 authorizer each
+    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(10); // 3 routes + the sweep + 1 authorizer each
+    expect(types.filter((t) => t === 'AWS::Events::Rule')).toHaveLength(2);
     expect(types.filter((t) => t === 'AWS::SecretsManager::Secret')).toHaveLength(2);
     const apiA = stack.getLogicalId(a.api.node.defaultChild as never);
     const apiB = stack.getLogicalId(b.api.node.defaultChild as never);

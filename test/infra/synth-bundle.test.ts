@@ -2,8 +2,8 @@
  * The one slow test: `cdk synth` through the real CLI and cdk.json, offline and
  * without AWS credentials, with real esbuild bundling of lambda/entry.ts.
  * Checks that every handler bundle exists, is an ES module Node can load with
- * the three handlers, actually runs (against dynalite), and stays small (the
- * sizes are printed).
+ * the three handlers and the keep-alive sweep, actually runs (against
+ * dynalite), and stays small (the sizes are printed).
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,11 +26,14 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 // Metrics and Tracer (the X-Ray SDK the Tracer captures the clients with). A jump past this is a regression to look at.
 const MAX_BUNDLE_BYTES = 640 * 1024;
 const HANDLERS = { connect: '$connect', disconnect: '$disconnect', message: '$default' } as const;
+/** What the bundle exports: the three route handlers and the keep-alive sweep the schedule invokes. */
+const EXPORTS = [...Object.keys(HANDLERS), 'sweep'];
 
 const tempHomes: string[] = [];
 /** The $connect authorizer (token mode is the default) has its own bundle, lambda/authorizer-entry.ts. */
 const AUTHORIZER_HANDLER = 'index.handler';
-const isRouteFunction = (r: { Type: string; Properties: any }) =>
+/** A function of the app's bundle: the three routes and the keep-alive sweep. */
+const isRuntimeFunction = (r: { Type: string; Properties: any }) =>
   r.Type === 'AWS::Lambda::Function' && r.Properties.Handler !== AUTHORIZER_HANDLER;
 
 /** The environment of a machine with no AWS credentials and no AWS configuration. */
@@ -108,11 +111,11 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
     expect(JSON.stringify({ Resources, Outputs })).not.toMatch(/[a-z]{2}-[a-z]+-\d/);
   });
 
-  it('THEN each of the three functions has its own bundled ES module with a source map, and each stays small', () => {
-    const functions = Object.entries(template.Resources).filter(([, r]) => isRouteFunction(r));
-    expect(functions).toHaveLength(3);
+  it('THEN each of the three functions and the keep-alive sweep has its bundled ES module with a source map, and each stays small', () => {
+    const functions = Object.entries(template.Resources).filter(([, r]) => isRuntimeFunction(r));
+    expect(functions).toHaveLength(4);
     const handlers = functions.map(([, r]) => r.Properties.Handler).sort();
-    expect(handlers).toEqual(['index.connect', 'index.disconnect', 'index.message']);
+    expect(handlers).toEqual(['index.connect', 'index.disconnect', 'index.message', 'index.sweep']);
 
     for (const [logicalId, fn] of functions) {
       const assetPath = fn.Metadata?.['aws:asset:path'];
@@ -136,8 +139,8 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
     }
   });
 
-  it('THEN plain Node loads each bundle as an ES module exporting connect, disconnect and message', () => {
-    const functions = Object.values(template.Resources).filter(isRouteFunction);
+  it('THEN plain Node loads each bundle as an ES module exporting connect, disconnect, message and sweep', () => {
+    const functions = Object.values(template.Resources).filter(isRuntimeFunction);
     const bundles = new Set(functions.map((fn) => path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs')));
     for (const bundle of bundles) {
       const probe = spawnSync(
@@ -147,7 +150,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
           '--input-type=module',
           '-e',
           `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
-            `console.log(JSON.stringify(${JSON.stringify(Object.keys(HANDLERS))}.map((k) => typeof m[k])));`,
+            `console.log(JSON.stringify(${JSON.stringify(EXPORTS)}.map((k) => typeof m[k])));`,
         ],
         {
           env: { ...offlineEnv(), TABLE_NAME: 'probe-table', AWS_REGION: 'us-east-1' },
@@ -156,12 +159,12 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
         },
       );
       expect(probe.status, `loading ${bundle} failed:\n${probe.stderr}`).toBe(0);
-      expect(JSON.parse(probe.stdout.trim().split('\n').pop()!)).toEqual(['function', 'function', 'function']);
+      expect(JSON.parse(probe.stdout.trim().split('\n').pop()!)).toEqual(EXPORTS.map(() => 'function'));
     }
   });
 
-  it('THEN the bundled handlers run on plain Node with the bundled AWS SDK: $connect then $disconnect against DynamoDB (dynalite)', async () => {
-    const fn = Object.values(template.Resources).find(isRouteFunction)!;
+  it('THEN the bundled handlers run on plain Node with the bundled AWS SDK: $connect, $disconnect, then a sweep over the keepAlive index, against DynamoDB (dynalite)', async () => {
+    const fn = Object.values(template.Resources).find(isRuntimeFunction)!;
     const bundle = path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -180,7 +183,8 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
         `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
         `const c = await m.connect(${JSON.stringify(connectEvent)}, {});` +
         `const d = await m.disconnect(${JSON.stringify(disconnectEvent)}, {});` +
-        `console.log(JSON.stringify({ c, d }));`;
+        `const s = await m.sweep({ time: new Date().toISOString() }, {});` +
+        `console.log(JSON.stringify({ c, d, s }));`;
       // Asynchronously: dynalite runs in this process and must keep answering.
       const run = await spawnAsync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
         env: {
@@ -191,13 +195,18 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
           AWS_ACCESS_KEY_ID: 'x',
           AWS_SECRET_ACCESS_KEY: 'x',
           LOG_LEVEL: 'error',
+          // Never called: the sweep finds no connection left to post to.
+          MANAGEMENT_API_ENDPOINT: 'http://127.0.0.1:9/probe',
         },
         timeout: 30_000,
       });
       expect(run.status, `running ${bundle} failed:\n${run.stderr}`).toBe(0);
-      const { c, d } = JSON.parse(run.stdout.trim().split('\n').pop()!);
+      const { c, d, s } = JSON.parse(run.stdout.trim().split('\n').pop()!);
       expect(c).toEqual({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'protoo' } });
       expect(d.statusCode).toBe(200);
+      // It queried the buckets due this minute (8 of 60 at the default interval) and found nobody.
+      expect(s).toMatchObject({ outcome: 'swept', visited: 0, gone: 0 });
+      expect(s.buckets).toBeGreaterThan(0);
       // $connect wrote the connection and the peer; $disconnect removed both.
       const left = await client.send(new ScanCommand({ TableName: 'probe-table' }));
       expect(left.Items).toEqual([]);
