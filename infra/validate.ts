@@ -15,11 +15,9 @@ export const TIMEOUT_S = { min: 1, max: 29 } as const;
 /** API Gateway's default account-level throttle per region (stage and route limits cannot exceed it). */
 export const THROTTLE = { maxRate: 10_000, maxBurst: 5_000 } as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-/**
- * A protoo method the sweep may send (lambda/keep-alive/settings.ts checks
- * the same at run time): safe in logs and metrics.
- */
-export const METHOD_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A protoo method the sweep may send: the runtime's own rule, checked at synth too. */
+export { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
+import { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
 
 // CloudFormation stack names; API Gateway API names; DynamoDB table names.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;

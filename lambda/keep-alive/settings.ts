@@ -28,7 +28,7 @@ export const DEFAULT_KEEP_ALIVE = {
 } as const;
 
 /** What protoo-client accepts as a method, kept to characters safe in logs and metrics. */
-const METHOD_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const METHOD_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export function keepAliveSettingsFromEnv(env: NodeJS.ProcessEnv): KeepAliveSettings {
   const enabled = onOff(env, 'KEEP_ALIVE');
