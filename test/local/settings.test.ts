@@ -98,6 +98,9 @@ describe('readSettings', () => {
     ['PROTOO_APP', 'no/such/app.ts', `PROTOO_APP must name a module file, got "no/such/app.ts": ${resolve(ROOT, 'no/such/app.ts')} does not exist`],
     ['PROTOO_APP', 'examples', 'is not a file'],
     ['AWS_REGION', 'us east 1', 'AWS_REGION must be an AWS region name'],
+    ['KEEP_ALIVE', 'maybe', 'KEEP_ALIVE must be "on" or "off", got "maybe"'],
+    ['KEEP_ALIVE_INTERVAL_MS', '9m', 'KEEP_ALIVE_INTERVAL_MS must be a whole number'],
+    ['KEEP_ALIVE_METHOD', 'keep alive', 'KEEP_ALIVE_METHOD must match'],
   ])('GIVEN %s=%j THEN it is refused in one line', (name, value, message) => {
     const read = () => readSettings({ [name]: value }, ROOT);
     expect(read).toThrow(SettingError);
