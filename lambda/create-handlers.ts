@@ -35,7 +35,7 @@ export interface HandlerOptions {
   managementClient?: (endpoint: string) => ApiGatewayManagementApiClient;
   logger?: Logger;
   now?: () => number;
-  /** PostToConnection calls in flight at once during a broadcast. */
+  /** PostToConnection calls in flight at once during a broadcast; FAN_OUT_CONCURRENCY otherwise. */
   fanOutConcurrency?: number;
 }
 
@@ -95,7 +95,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       },
       log: options.logger ?? createLogger(config.logLevel),
       identities,
-      fanOutConcurrency: options.fanOutConcurrency ?? 25,
+      fanOutConcurrency: options.fanOutConcurrency ?? config.fanOutConcurrency,
       now: options.now ?? Date.now,
       replacementBackoff: replacementBackoffFromEnv(options.env ?? process.env),
     };

@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DEFAULT_FAN_OUT_CONCURRENCY } from '../config.js';
 import { isLoopback } from './management-endpoint.js';
 import { traced } from '../observability/tracing.js';
 
@@ -16,9 +17,9 @@ import { traced } from '../observability/tracing.js';
  * - `maxAttempts` 2: one retry covers a passing 5xx, throttle or reset; more
  *   would only stretch the wait on a client whose buffer stays full.
  *   Worst case per call: 2 × 4 s + ≤ 1 s of the SDK's throttling backoff ≈ 9 s.
- * - keep-alive sockets, 50 per client: a broadcast runs 25 posts at once
- *   (fan-out concurrency) and other posts of the invocation (an answer, a
- *   close) must not queue behind it.
+ * - keep-alive sockets: the fan-out concurrency (FAN_OUT_CONCURRENCY, 100 by
+ *   default) plus 25, so a broadcast never waits for a socket and other posts
+ *   of the invocation (an answer, a close) do not queue behind it.
  *
  * The local stack (a loopback endpoint) defaults to 10 s: there the gateway
  * shares one event loop with every invocation and the DynamoDB engine, so a
@@ -31,10 +32,13 @@ export interface ManagementClientSettings {
   maxSockets: number;
 }
 
+/** Sockets beyond the fan-out's, for the invocation's other posts. */
+const SPARE_SOCKETS = 25;
+
 export const DEFAULT_MANAGEMENT_CLIENT_SETTINGS: ManagementClientSettings = {
   postTimeoutMs: 2_000,
   maxAttempts: 2,
-  maxSockets: 50,
+  maxSockets: DEFAULT_FAN_OUT_CONCURRENCY + SPARE_SOCKETS,
 };
 
 /** The default post timeout against the local stack (see above). */
@@ -45,16 +49,23 @@ export const LOCAL_STACK_POST_TIMEOUT_MS = 10_000;
  * positive integer) from the environment.
  */
 export function managementClientSettings(env: NodeJS.ProcessEnv = process.env, endpoint?: string): ManagementClientSettings {
+  const maxSockets = readConfigFanOut(env) + SPARE_SOCKETS;
   const raw = env.POST_TIMEOUT_MS;
   if (raw === undefined || raw === '') {
     const local = endpoint !== undefined && isLoopback(new URL(endpoint).host);
-    return local ? { ...DEFAULT_MANAGEMENT_CLIENT_SETTINGS, postTimeoutMs: LOCAL_STACK_POST_TIMEOUT_MS } : DEFAULT_MANAGEMENT_CLIENT_SETTINGS;
+    return { ...DEFAULT_MANAGEMENT_CLIENT_SETTINGS, maxSockets, ...(local ? { postTimeoutMs: LOCAL_STACK_POST_TIMEOUT_MS } : {}) };
   }
   const postTimeoutMs = Number(raw);
   if (!Number.isInteger(postTimeoutMs) || postTimeoutMs <= 0) {
     throw new Error(`POST_TIMEOUT_MS must be a positive whole number of milliseconds, got "${raw}"`);
   }
-  return { ...DEFAULT_MANAGEMENT_CLIENT_SETTINGS, postTimeoutMs };
+  return { ...DEFAULT_MANAGEMENT_CLIENT_SETTINGS, maxSockets, postTimeoutMs };
+}
+
+function readConfigFanOut(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.FAN_OUT_CONCURRENCY);
+  // Validated with the rest of the configuration (config.ts); here only sized from it.
+  return Number.isSafeInteger(value) && value >= 1 ? value : DEFAULT_FAN_OUT_CONCURRENCY;
 }
 
 /** A client whose every call is bounded in time (see ManagementClientSettings). */
@@ -80,7 +91,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 /** One client per endpoint (and settings), reused by every warm invocation. */
 export function managementClientFor(endpoint: string, env: NodeJS.ProcessEnv = process.env): ApiGatewayManagementApiClient {
   const settings = managementClientSettings(env, endpoint);
-  const key = `${endpoint} ${settings.postTimeoutMs}`;
+  const key = `${endpoint} ${settings.postTimeoutMs} ${settings.maxSockets}`;
   let client = clients.get(key);
   if (!client) {
     client = traced(createManagementClient(endpoint, settings));

@@ -41,15 +41,16 @@ export async function sweep(
   const buckets = bucketsDue(tick, settings.intervalTicks);
   const report: SweepReport = { tick, buckets: buckets.length, visited: 0, expiring: 0, gone: 0, undelivered: 0 };
   const intervalMs = settings.intervalTicks * settings.tickMs;
-  // The buckets at once (a Query each, then its pages in turn), each page's
-  // posts fanOutConcurrency at a time: a run takes about as long as its
-  // largest bucket, and its memory stays a few pages however large the table.
+  // The buckets at once (a Query each, then its pages in turn), their posts
+  // sharing fanOutConcurrency: a run takes about as long as its largest
+  // bucket, and its memory stays a few pages however large the table.
+  const perBucket = Math.max(1, Math.ceil(services.fanOutConcurrency / Math.max(1, buckets.length)));
   await Promise.all(
     buckets.map(async (bucket) => {
       let cursor: Record<string, unknown> | undefined;
       do {
         const page = await services.store.listKeepAliveBucket(bucket, cursor, pageSize);
-        const results = await settleWithConcurrency(page.connections, services.fanOutConcurrency, (connection) =>
+        const results = await settleWithConcurrency(page.connections, perBucket, (connection) =>
           visit(services, settings, connection, now, intervalMs, report),
         );
         for (const result of results) {
