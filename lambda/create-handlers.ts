@@ -10,6 +10,8 @@ import { answerFailedMessage } from './runtime/answer.js';
 import { internalErrorAnswer, type ErrorAnswer } from './runtime/error-answer.js';
 import type { RouteOutcome, WebSocketEvent, WebSocketResult } from './runtime/events.js';
 import { createIdentityCache } from './runtime/identity-cache.js';
+import { GoneLedger } from './runtime/gone-ledger.js';
+import { endReportedGone } from './runtime/peer-lifecycle.js';
 import { onConnect } from './runtime/on-connect.js';
 import { onDisconnect } from './runtime/on-disconnect.js';
 import { onMessage } from './runtime/on-message.js';
@@ -97,6 +99,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       identities,
       fanOutConcurrency: options.fanOutConcurrency ?? config.fanOutConcurrency,
       now: options.now ?? Date.now,
+      gone: new GoneLedger(),
       replacementBackoff: replacementBackoffFromEnv(options.env ?? process.env),
     };
   }
@@ -116,7 +119,17 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         const endpoint = () => managementEndpoint(event.requestContext, config.managementApiEndpoint);
         const live = (services = servicesFor(endpoint, config, () => answeredByDeadline));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
-        const work = run(live, event, config);
+        // Connections found Gone are ended once the route's own work is done (gone-ledger.ts).
+        const work = run(live, event, config).then(
+          async (outcome) => {
+            await endReportedGone(live);
+            return outcome;
+          },
+          async (error: unknown) => {
+            await endReportedGone(live);
+            throw error;
+          },
+        );
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
           live.log.warn(`${name} finished after its deadline`, { route: event.requestContext.routeKey, connectionId, outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
         );

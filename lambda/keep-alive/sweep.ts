@@ -9,7 +9,7 @@
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { createNotification } from '../protocol/messages.js';
-import { endGonePeer } from '../runtime/peer-lifecycle.js';
+import { endGonePeer, endReportedGone } from '../runtime/peer-lifecycle.js';
 import type { RuntimeServices } from '../runtime/ports.js';
 import type { KeptConnection } from '../store/records.js';
 import { bucketsDue } from './buckets.js';
@@ -60,6 +60,8 @@ export async function sweep(
       } while (cursor);
     }),
   );
+  // The peerClosed of a peer this run ended may have met other Gone connections.
+  await endReportedGone(services);
   return report;
 }
 

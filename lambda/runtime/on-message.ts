@@ -5,7 +5,6 @@ import { parseMessage } from '../protocol/parse-message.js';
 import type { ConnectionIdentity } from '../store/records.js';
 import type { RouteOutcome, WebSocketEvent } from './events.js';
 import { resolveIdentity } from './identity.js';
-import { endGonePeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import { checkRateLimit, strikeUnmatchedResponse, type RateLimit } from './rate-limit-gate.js';
 import { RequestResponder } from './request-responder.js';
@@ -44,7 +43,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
   switch (parsed.kind) {
     case 'invalid-request': {
       const result = await services.sender.post(connectionId, createErrorResponse(parsed.id, 400, parsed.reason));
-      if (result === 'gone') await endGonePeer(services, identity);
+      if (result === 'gone') services.gone.report({ connectionId, identity });
       return { outcome: 'error:400', ...where };
     }
     case 'request': {

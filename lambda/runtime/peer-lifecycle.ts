@@ -86,11 +86,11 @@ async function tolerateUndelivered<T>(services: RuntimeServices, old: PeerRecord
 }
 
 /**
- * The Management API said Gone. Ends the peer unless its binding is young
- * enough to be a connection still inside $connect. Resolves true when the
- * peer was treated as gone.
+ * Whether a connection the Management API called Gone is dead, or may be a
+ * connection still inside $connect (a young binding with no sign of having
+ * been open), which is kept.
  */
-export async function endGonePeer(
+export async function isReallyGone(
   services: RuntimeServices,
   identity: ConnectionIdentity,
   known?: PeerRecord,
@@ -102,14 +102,30 @@ export async function endGonePeer(
     services.log.info('Gone from a connection still connecting; kept', { ...identity });
     return false;
   }
+  return true;
+}
+
+/** The Management API said Gone: ends the peer unless it may still be connecting. Resolves true when it was ended. */
+export async function endGonePeer(services: RuntimeServices, identity: ConnectionIdentity, known?: PeerRecord): Promise<boolean> {
+  if (!(await isReallyGone(services, identity, known))) return false;
   await endPeer(services, identity, 'gone');
   return true;
 }
 
-/** The Management API said Gone for a connection we only know by id. */
-export async function endGoneConnection(services: RuntimeServices, connectionId: string): Promise<void> {
-  const identity = await resolveIdentity(services, connectionId, undefined);
-  if (identity) await endGonePeer(services, identity);
+/**
+ * Ends every connection reported Gone during this invocation (see
+ * gone-ledger.ts), after the handler's own work; failures are logged, never
+ * thrown: the invocation's answer has gone out already.
+ */
+export async function endReportedGone(services: RuntimeServices): Promise<void> {
+  if (services.gone.pending === 0) return;
+  const failures = await services.gone.endAll(async ({ connectionId, identity, record, confirmed }) => {
+    const known = identity ?? (await resolveIdentity(services, connectionId, undefined));
+    if (!known) return;
+    if (confirmed) await endPeer(services, known, 'gone');
+    else await endGonePeer(services, known, record);
+  }, services.fanOutConcurrency);
+  for (const error of failures) services.log.error('ending a Gone connection failed', { error });
 }
 
 async function failPendingRequests(services: RuntimeServices, identity: ConnectionIdentity, record: PeerRecord | undefined): Promise<void> {

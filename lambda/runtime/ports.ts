@@ -1,6 +1,7 @@
 import type { App } from '../app/types.js';
 import type { Logger } from '../log.js';
 import type { ConnectionIdentity, KeptConnectionsPage, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from '../store/records.js';
+import type { GoneLedger } from './gone-ledger.js';
 import type { ReplacementBackoffPolicy } from './replacement-backoff.js';
 
 /**
@@ -47,6 +48,8 @@ export interface RuntimeServices {
   identities: IdentityCache;
   fanOutConcurrency: number;
   now: () => number;
+  /** Connections found Gone during this invocation, ended after it has answered (gone-ledger.ts). */
+  gone: GoneLedger;
   /** How long a replacement is protected from being replaced in turn; DEFAULT_REPLACEMENT_BACKOFF when absent. */
   replacementBackoff?: ReplacementBackoffPolicy;
 }

@@ -1,7 +1,6 @@
 import type { AppData, AppResponse, ReplyHandle } from '../app/types.js';
 import { postAnswer } from './answer.js';
 import { errorAnswer } from './error-answer.js';
-import { endGonePeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import type { ConnectionIdentity } from '../store/records.js';
 
@@ -61,8 +60,8 @@ export class RequestResponder {
     }
     this.state = 'answered';
     this.outcome = response.ok ? 'ok' : `error:${response.errorCode}`;
-    this.sending = postAnswer(this.services, this.identity.connectionId, this.requestId, response).then(async (result) => {
-      if (result === 'gone') await endGonePeer(this.services, this.identity);
+    this.sending = postAnswer(this.services, this.identity.connectionId, this.requestId, response).then((result) => {
+      if (result === 'gone') this.services.gone.report({ connectionId: this.identity.connectionId, identity: this.identity });
     });
     return this.sending;
   }

@@ -5,7 +5,7 @@ import { PayloadTooLargeError } from '../delivery/payload-limit.js';
 import { createNotification, createRequest, generateRequestId } from '../protocol/messages.js';
 import { RequestIdTakenError, StaleDataError } from '../store/errors.js';
 import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
-import { PEER_CONNECTING_RESPONSE, PEER_UNREACHABLE_RESPONSE, endGonePeer, endPeer, failPendingRequest } from './peer-lifecycle.js';
+import { PEER_CONNECTING_RESPONSE, PEER_UNREACHABLE_RESPONSE, endPeer, failPendingRequest, isReallyGone } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 
 /**
@@ -66,7 +66,7 @@ export class RuntimePeer implements Peer {
       this.services.log.warn('notification not delivered', { ...this.identity, method, error: error.message });
       return false;
     }
-    if (result === 'gone') await endGonePeer(this.services, this.identity, this.record);
+    if (result === 'gone') this.services.gone.report({ connectionId: this.connectionId, identity: this.identity, record: this.record });
     return result === 'sent';
   }
 
@@ -85,10 +85,15 @@ export class RuntimePeer implements Peer {
       await failPendingRequest(this.services, this.identity, requestId, PEER_UNREACHABLE_RESPONSE);
       return requestId;
     }
-    // Gone: ending the peer fails its pending requests, this one included;
-    // a peer still connecting is kept, and only this request fails.
-    if (result === 'gone' && !(await endGonePeer(this.services, this.identity, this.record, requestId))) {
-      await failPendingRequest(this.services, this.identity, requestId, PEER_CONNECTING_RESPONSE);
+    // Gone: ending the peer (once the handler has answered) fails its pending
+    // requests, this one included; a peer still connecting is kept, and only
+    // this request fails.
+    if (result === 'gone') {
+      if (await isReallyGone(this.services, this.identity, this.record, requestId)) {
+        this.services.gone.report({ connectionId: this.connectionId, identity: this.identity, confirmed: true });
+      } else {
+        await failPendingRequest(this.services, this.identity, requestId, PEER_CONNECTING_RESPONSE);
+      }
     }
     return requestId;
   }

@@ -6,7 +6,7 @@ import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { assertDeliverable } from '../delivery/payload-limit.js';
 import { createNotification } from '../protocol/messages.js';
 import { postAnswer } from './answer.js';
-import { endGoneConnection, endPeer } from './peer-lifecycle.js';
+import { endPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import { RuntimePeer, identityOf } from './runtime-peer.js';
 
@@ -130,7 +130,7 @@ export class RuntimeRoom implements Room {
 
   async answer(handle: ReplyHandle, response: AppResponse): Promise<void> {
     const result = await postAnswer(this.services, handle.connectionId, handle.requestId, response);
-    if (result === 'gone') await endGoneConnection(this.services, handle.connectionId);
+    if (result === 'gone') this.services.gone.report({ connectionId: handle.connectionId });
   }
 
   async close(): Promise<void> {

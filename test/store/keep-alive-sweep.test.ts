@@ -11,6 +11,7 @@ import { bucketOf, KEEP_ALIVE_BUCKETS } from '../../lambda/keep-alive/buckets.js
 import type { KeepAliveSettings } from '../../lambda/keep-alive/settings.js';
 import { sweep } from '../../lambda/keep-alive/sweep.js';
 import { createLogger } from '../../lambda/log.js';
+import { GoneLedger } from '../../lambda/runtime/gone-ledger.js';
 import { createIdentityCache } from '../../lambda/runtime/identity-cache.js';
 import type { MessageSender, RuntimeServices } from '../../lambda/runtime/ports.js';
 import { StateStore } from '../../lambda/store/state-store.js';
@@ -68,6 +69,7 @@ function servicesWith(sender: MessageSender, now = Date.now()): RuntimeServices 
     identities: createIdentityCache(),
     fanOutConcurrency: 4,
     now: () => now,
+    gone: new GoneLedger(),
   };
 }
 
