@@ -1,108 +1,209 @@
 /**
- * npm run bench: what each protoo message costs in AWS calls (the number
- * that drives latency and the bill), and how long the handler takes on
- * this machine. Real SDK clients against embedded dynalite and a loopback
- * Management API sink; counts come from SDK middleware, so they are exact.
+ * npm run bench [-- --quick] [-- --baseline [commit]] [-- --json file] [-- --broadcast 50,200,500] [-- --skip e2e,fanout,…]
+ *
+ * A benchmark, not a test: one process tree on this machine (every party
+ * in its own child process), printing Markdown tables and, last, one JSON
+ * document. What it measures, section by section:
+ *
+ *   handler   AWS calls, request units and handler CPU per message (real SDK
+ *             clients against loopback dynalite and Management API; and the
+ *             in-memory fakes), with the runtime of another commit alongside
+ *   sdk       one PostToConnection: the runtime's client, a default SDK
+ *             client, a raw SigV4-signed request, an unsigned request
+ *   fanout    a broadcast to 1,000 peers with 20 ms per Management API call
+ *   e2e       protoo-client load against the local stack and protoo-server
+ *             4.0.8 (and the baseline's local stack): requests, relays,
+ *             broadcasts, joins
+ *   cold      cold start (bench/cold-start.ts, when present)
+ *   cost      $ per million messages at list prices
+ *
+ * --baseline alone means 3b9b70a, the runtime before issue 12's changes.
  */
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { roomRelay } from '../lambda/apps/room-relay.js';
-import { createHandlers } from '../lambda/create-handlers.js';
-import { createLogger } from '../lambda/log.js';
-import type { WebSocketEvent } from '../lambda/runtime/events.js';
-import { createTableInput } from '../lambda/store/table-schema.js';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { checkOut, describeCheckout, DOCUMENTED_BASELINE, REPO_ROOT, type Checkout } from './baseline.js';
+import { runColdStart, type ColdStartResult } from './cold-start-hook.js';
+import { e2eBench, startTarget, type Scenario, type Target } from './e2e-bench.js';
+import { fanOutWithLatency, handlerBench, type FanOutFigures, type HandlerReport } from './handler-bench.js';
+import { benchFile } from './ipc.js';
+import { PRICES } from './pricing.js';
+import { protooClientVersion } from './protoo-load.js';
+import { costRows, costTable, e2eTable, fanOutTable, handlerTables, postCostTable } from './report.js';
+import { startRuntimeSide, stopRuntimeSide, type RuntimeSide } from './runtime-side.js';
+import type { PostCost } from './sdk-cost.js';
+import { fmt, round } from './stats.js';
+import { targetsSummary } from './targets.js';
 
-const ROOM_SIZE = Number(process.env.BENCH_ROOM_SIZE ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
-const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const SECTIONS = ['handler', 'sdk', 'fanout', 'e2e', 'cold', 'cost'] as const;
+type Section = (typeof SECTIONS)[number];
 
-const calls = new Map<string, number>();
-function counting<T extends { middlewareStack: { add: Function } }>(client: T, service: string): T {
-  client.middlewareStack.add(
-    (next: any, context: any) => (args: any) => {
-      const key = `${service}.${String(context.commandName).replace(/Command$/, '')}`;
-      calls.set(key, (calls.get(key) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCounter' },
-  );
-  return client;
+function parseArgs(argv: string[]) {
+  const options = { quick: false, baseline: undefined as string | undefined, json: undefined as string | undefined, broadcast: undefined as number[] | undefined, skip: new Set<Section>() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : undefined);
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--baseline') options.baseline = value() ?? DOCUMENTED_BASELINE;
+    else if (arg === '--json') options.json = value();
+    else if (arg === '--broadcast') options.broadcast = (value() ?? '').split(',').map(Number).filter((n) => n > 1);
+    else if (arg === '--skip') for (const s of (value() ?? '').split(',')) options.skip.add(s as Section);
+    else if (arg === '--help' || arg === '-h') {
+      console.log(
+        'npm run bench -- [--quick] [--baseline [commit]] [--json file] [--broadcast 50,200,500] [--skip handler,sdk,fanout,e2e,cold,cost]',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  return options;
 }
 
-async function main() {
-  const dynamo = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  const raw = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'local', credentials });
-  await raw.send(new CreateTableCommand(createTableInput('bench')));
-  const documentClient = counting(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), 'DynamoDB');
+const options = parseArgs(process.argv.slice(2));
+const quick = options.quick;
+const settings = {
+  handler: { roomSize: 10, rounds: quick ? 5 : 9, perRound: quick ? 20 : 40, dynamoLatencyMs: 5, managementLatencyMs: 20 },
+  sdkPosts: quick ? 500 : 2000,
+  fanOut: { recipients: 1000, latencyMs: 20, rounds: quick ? 3 : 5, baselineToo: !quick },
+  e2e: {
+    rounds: quick ? 2 : 5,
+    sequentialRequests: quick ? 60 : 200,
+    concurrentClients: 20,
+    requestsPerClient: quick ? 6 : 20,
+    relays: quick ? 20 : 50,
+    broadcastSizes: options.broadcast ?? (quick ? [50] : [50, 200, 500]),
+    broadcastRounds: quick ? 3 : 5,
+  },
+};
+const want = (section: Section) => !options.skip.has(section);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const out = (text = '') => process.stdout.write(`${text}\n`);
 
-  // The Management API sink answers every post; the counts are what matter.
-  const sink = createServer((request, response) => request.resume().on('end', () => response.writeHead(200).end()));
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const management = counting(
-    new ApiGatewayManagementApiClient({ endpoint: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/bench`, region: 'local', credentials }),
-    'ManagementApi',
-  );
+const started = Date.now();
+const currentLabel = `this checkout (${await describeCheckout()})`;
+let checkout: Checkout | undefined;
+const sides: RuntimeSide[] = [];
+const json: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` },
+  mode: quick ? 'quick' : 'full',
+  current: currentLabel,
+  settings,
+  prices: PRICES,
+};
 
-  // On AWS each route is its own function with its own warm caches: three
-  // separate instances, so the identity cache of $connect helps nobody else.
-  const instance = () =>
-    createHandlers(roomRelay, { env: { TABLE_NAME: 'bench' }, documentClient, managementClient: () => management, logger: createLogger('silent') });
-  const handlers = { connect: instance().connect, message: instance().message, disconnect: instance().disconnect };
-  const context = { domainName: '127.0.0.1', stage: 'bench' };
-  const connect = (i: number): WebSocketEvent => ({
-    requestContext: { routeKey: '$connect', connectionId: `c${i}`, ...context },
-    headers: { 'Sec-WebSocket-Protocol': 'protoo' },
-    queryStringParameters: { roomId: 'bench', peerId: `p${i}` },
-  });
-  const send = (i: number, body: object): WebSocketEvent => ({
-    requestContext: { routeKey: '$default', connectionId: `c${i}`, ...context },
-    body: JSON.stringify(body),
-  });
+let handlerReport: HandlerReport | undefined;
+let fanOut: Record<string, FanOutFigures> | undefined;
+let scenarios: Scenario[] | undefined;
+let coldStart: ColdStartResult | undefined;
+const postCosts: Record<string, PostCost[]> = {};
 
-  const rows: { scenario: string; perMessage: string; ms: string }[] = [];
-  async function measure(scenario: string, times: number, run: (round: number) => Promise<unknown>) {
-    calls.clear();
-    const started = performance.now();
-    for (let round = 0; round < times; round++) await run(round);
-    const ms = (performance.now() - started) / times;
-    const perMessage = [...calls].map(([key, count]) => `${key} ×${+(count / times).toFixed(2)}`).join(', ') || 'none';
-    rows.push({ scenario, perMessage, ms: ms.toFixed(2) });
+try {
+  if (options.baseline) {
+    log(`checking out ${options.baseline} into a temporary worktree…`);
+    checkout = await checkOut(options.baseline);
+    json.baseline = checkout.commit;
+  }
+  const baselineLabel = checkout ? `baseline ${checkout.commit}` : undefined;
+
+  out(`# npm run bench (${quick ? 'quick' : 'full'}) — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`);
+  out(`Runtime under test: ${currentLabel}${checkout ? `; baseline: ${checkout.commit} (its own worktree, same node_modules)` : ''}.`);
+  out('Every party runs in its own child process; runs alternate between runtimes/servers, and each figure is the median run.');
+
+  if (want('handler') || want('sdk') || want('fanout') || want('cost')) {
+    sides.push(await startRuntimeSide(currentLabel, REPO_ROOT));
+    if (checkout) sides.push(await startRuntimeSide(baselineLabel!, checkout.root));
   }
 
-  await measure(`$connect (room of ${ROOM_SIZE})`, ROOM_SIZE, (i) => handlers.connect(connect(i)));
-  await measure('join (first message: + identity GetItem)', ROOM_SIZE, (i) => handlers.message(send(i, { request: true, id: 1, method: 'join', data: { data: { name: `peer ${i}` } } })));
-  await measure('getPeers (warm)', ROUNDS, () => handlers.message(send(0, { request: true, id: 2, method: 'getPeers' })));
-  await measure('peerNotify one peer', ROUNDS, () => handlers.message(send(0, { request: true, id: 3, method: 'peerNotify', data: { peerId: 'p1', method: 'm' } })));
-  await measure(`peerNotify all (${ROOM_SIZE - 1} others)`, ROUNDS, () => handlers.message(send(0, { request: true, id: 4, method: 'peerNotify', data: { method: 'm' } })));
+  if (want('handler') || want('cost')) {
+    log('handler: AWS calls and CPU per message…');
+    handlerReport = await handlerBench(sides, { ...settings.handler, log });
+    out(`\n## Per message: AWS calls, request units, handler CPU (room of ${settings.handler.roomSize}, room-relay, one handler instance for every route)`);
+    out('CPU µs: the handler process\'s CPU time per message. "SDK": lambda/entry.ts with its own AWS SDK v3 clients against embedded dynalite and a loopback Management API, each in another process. "fakes": the same app with in-memory clients at the SDK boundary (bench/fake-clients.ts), the runtime\'s own work only.');
+    out(handlerTables(handlerReport, currentLabel, baselineLabel));
+    json.handler = roundDeep(handlerReport);
+  }
 
-  // peerRequest then the target's answer: read the relayed request id from the pending item.
-  const pendingIds: number[] = [];
-  await measure('peerRequest (origin → target)', ROUNDS, async () => {
-    await handlers.message(send(0, { request: true, id: 5, method: 'peerRequest', data: { peerId: 'p1', method: 'offer' } }));
-  });
-  const pending = await DynamoDBDocumentClient.from(raw).send(
-    new QueryCommand({ TableName: 'bench', KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': 'ROOM#bench', ':p': 'REQ#c1#' } }),
-  );
-  for (const item of pending.Items ?? []) pendingIds.push(Number(item.requestId));
-  await measure('target answers the peerRequest', pendingIds.length, (round) =>
-    handlers.message(send(1, { response: true, id: pendingIds[round], ok: true, data: {} })),
-  );
-  await measure('junk frame', ROUNDS, () => handlers.message(send(0, [1, 2, 3])));
-  await measure(`$disconnect of a joined peer (room of ${ROOM_SIZE})`, 1, () =>
-    handlers.disconnect({ requestContext: { routeKey: '$disconnect', connectionId: `c${ROOM_SIZE - 1}`, ...context } }),
-  );
+  if (want('sdk')) {
+    log('sdk: the cost of one PostToConnection…');
+    for (const side of sides) {
+      postCosts[side.label] = await side.handler.call<PostCost[]>('postCost', { managementEndpoint: side.endpoints.managementEndpoint, connectionId: 'c0', times: settings.sdkPosts });
+    }
+    out(`\n## One PostToConnection, ${settings.sdkPosts} sequential posts per way, alternating (loopback Management API)`);
+    out(postCostTable(postCosts));
+    json.postToConnection = roundDeep(postCosts);
+  }
 
-  console.log(`AWS calls per message (room-relay, ${ROOM_SIZE} peers; one handler instance per route as on AWS; ms = handler time on this machine with dynalite)\n`);
-  console.table(rows);
-  raw.destroy();
-  management.destroy();
-  await Promise.all([new Promise((resolve) => dynamo.close(resolve)), new Promise((resolve) => sink.close(resolve))]);
+  if (want('fanout')) {
+    const fanSides = settings.fanOut.baselineToo ? sides : sides.slice(0, 1);
+    log(`fanout: a broadcast to ${settings.fanOut.recipients} peers with ${settings.fanOut.latencyMs} ms per post…`);
+    fanOut = await fanOutWithLatency(fanSides, { ...settings.fanOut, log });
+    out(`\n## Fan-out with injected Management API latency: peerNotify to ${settings.fanOut.recipients} peers, ${settings.fanOut.latencyMs} ms per PostToConnection (target ≤ 400 ms)`);
+    out('Delivered: from the request arriving at the handler until the last post was answered, on the clock all processes share.');
+    out(fanOutTable(fanOut));
+    json.fanOut = roundDeep(fanOut);
+  }
+
+  for (const side of sides.splice(0)) await stopRuntimeSide(side);
+
+  if (want('e2e')) {
+    log('e2e: protoo-client load against each server…');
+    const targets: Target[] = [];
+    try {
+      targets.push(await startTarget('protoo-server 4.0.8', 'protoo-server'));
+      targets.push(await startTarget(`local stack, ${currentLabel}`, 'local-stack', REPO_ROOT));
+      if (checkout) targets.push(await startTarget(`local stack, ${baselineLabel}`, 'local-stack', checkout.root));
+    } catch (error) {
+      await Promise.all(targets.map((t) => t.worker.kill()));
+      throw error;
+    }
+    scenarios = await e2eBench(targets, { ...settings.e2e, log });
+    out(`\n## End to end: protoo-client ${protooClientVersion} peers against each server (${targets.map((t) => t.label).join(' / ')})`);
+    out('Speed: how many times faster (or, below 1, slower) the local stack of this checkout is: throughput over throughput, or time over time inverted.');
+    out(e2eTable(scenarios, { protoo: targets[0].label, current: targets[1].label, baseline: targets[2]?.label }));
+    json.e2e = scenarios.map((s) => ({ name: s.name, unit: s.unit, better: s.better, values: roundDeep(s.values), runs: roundDeep(s.runs) }));
+  }
+
+  if (want('cold')) {
+    const script = benchFile('cold-start.ts');
+    if (existsSync(script)) {
+      log('cold: bench/cold-start.ts…');
+      coldStart = await runColdStart(script, { quick, baselineRoot: checkout?.root });
+      out('\n## Cold start (bench/cold-start.ts)');
+      out(coldStart.output.trim());
+      json.coldStart = coldStart.json ?? { output: coldStart.output };
+    } else {
+      out('\n## Cold start\nbench/cold-start.ts is not there yet: nothing measured (the hook runs it when it is).');
+    }
+  }
+
+  if (want('cost') && handlerReport) {
+    const latencies = { dynamoMs: settings.handler.dynamoLatencyMs, managementMs: settings.handler.managementLatencyMs };
+    out(`\n## $ per million messages (${currentLabel}, room of ${settings.handler.roomSize})`);
+    out(costTable(handlerReport[currentLabel], latencies));
+    json.costPerMillion = costRows(handlerReport[currentLabel]).map(({ op, cost }) => ({ op, ...roundDeep(cost) }));
+  }
+
+  const summary = targetsSummary({ handlerReport, fanOut, scenarios, current: currentLabel, baseline: baselineLabel, broadcastOf500: settings.e2e.broadcastSizes.includes(500) });
+  out('\n## Issue 12 §2 targets');
+  out(summary.text);
+  json.targets = summary.json;
+} finally {
+  for (const side of sides) await stopRuntimeSide(side).catch(() => undefined);
+  await checkout?.remove();
 }
 
-await main();
+const seconds = (Date.now() - started) / 1000;
+json.durationSeconds = Math.round(seconds);
+out(`\nRun took ${fmt(seconds)} s.`);
+out('\n```json');
+out(JSON.stringify(json, null, 2));
+out('```');
+if (options.json) await writeFile(options.json, JSON.stringify(json, null, 2));
+
+function roundDeep<T>(value: T): T {
+  if (typeof value === 'number') return round(value) as T;
+  if (Array.isArray(value)) return value.map(roundDeep) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundDeep(v)])) as T;
+  return value;
+}
+
