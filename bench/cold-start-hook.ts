@@ -3,7 +3,8 @@
  * process of this run, shows what it prints, and keeps the last JSON object
  * it prints (a line starting with `{`, or a ```json block) for the report.
  * It is told the run's mode and the baseline's worktree by environment:
- * BENCH_QUICK=1, BENCH_BASELINE_ROOT=<dir>.
+ * BENCH_QUICK=1 (and, unless set, BENCH_COLD_ROUNDS=2, BENCH_COLD_IMPORTS=3),
+ * BENCH_BASELINE_ROOT=<dir>.
  */
 import { spawn } from 'node:child_process';
 
@@ -19,7 +20,7 @@ export function runColdStart(script: string, options: { quick: boolean; baseline
       env: {
         ...process.env,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...(options.quick ? { BENCH_QUICK: '1' } : {}),
+        ...(options.quick ? { BENCH_QUICK: '1', BENCH_COLD_ROUNDS: process.env.BENCH_COLD_ROUNDS ?? '2', BENCH_COLD_IMPORTS: process.env.BENCH_COLD_IMPORTS ?? '3' } : {}),
         ...(options.baselineRoot ? { BENCH_BASELINE_ROOT: options.baselineRoot } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -169,7 +169,7 @@ try {
       log('cold: bench/cold-start.ts…');
       coldStart = await runColdStart(script, { quick, baselineRoot: checkout?.root });
       out('\n## Cold start (bench/cold-start.ts)');
-      out(coldStart.output.trim());
+      out(`\`\`\`\n${coldStart.output.trim()}\n\`\`\`${coldStart.exitCode === 0 ? '' : `\n(exit code ${coldStart.exitCode})`}`);
       json.coldStart = coldStart.json ?? { output: coldStart.output };
     } else {
       out('\n## Cold start\nbench/cold-start.ts is not there yet: nothing measured (the hook runs it when it is).');
