@@ -102,6 +102,8 @@ try {
     log(`checking out ${options.baseline} into a temporary worktree…`);
     checkout = await checkOut(options.baseline);
     json.baseline = checkout.commit;
+    // Interrupted: the worktree goes too (the children end with their IPC channel).
+    process.once('SIGINT', () => void checkout?.remove().finally(() => process.exit(130)));
   }
   const baselineLabel = checkout ? `baseline ${checkout.commit}` : undefined;
 
