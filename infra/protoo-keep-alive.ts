@@ -1,8 +1,9 @@
 /**
  * ProtooKeepAlive: the keep-alive and dead-connection sweep of a protoo
  * endpoint. API Gateway closes a WebSocket that is silent for 10 minutes,
- * and every connection at 2 hours. An EventBridge rule runs the app's `sweep`
- * export every minute; each run posts a small protoo notification to the
+ * and every connection at 2 hours. An EventBridge rule runs the sweep every
+ * minute (the app's `handler`, which knows the scheduled event, or its
+ * `sweep` export beside per-route functions); each run posts a small protoo notification to the
  * connections whose turn it is (found through the table's keepAlive index),
  * which keeps them open, ends the peers whose post answers Gone exactly as
  * $disconnect would, and tells connections near the 2-hour close when they
@@ -22,8 +23,11 @@ import { addRuntimeFunction, type RuntimeFunctionBase } from './protoo-runtime-f
 import { DEFAULT_KEEP_ALIVE } from '../lambda/keep-alive/settings.js';
 import { KEEP_ALIVE_INDEX } from '../lambda/store/table-schema.js';
 
-/** The handler export the schedule invokes; the runtime's metrics carry it as their `route`. */
+/** The per-route app's export for the sweep (`functionPerRoute`). */
 export const SWEEP_EXPORT = 'sweep';
+
+/** The `route` the runtime's metrics and log lines carry for a sweep. */
+export const SWEEP_ROUTE = 'sweep';
 
 /** The schedule's period: each run visits the connections due that minute. */
 export const KEEP_ALIVE_TICK = Duration.minutes(1);
@@ -75,11 +79,17 @@ export interface ProtooKeepAliveOptions {
 }
 
 export interface ProtooKeepAliveProps extends RuntimeFunctionBase {
+  /**
+   * The export the schedule invokes: the dispatcher `handler` (it runs the
+   * sweep for EventBridge's scheduled event) or `sweep`.
+   * @default 'sweep'
+   */
+  readonly exportName?: string;
   readonly options?: ProtooKeepAliveOptions;
 }
 
 export class ProtooKeepAlive extends Construct {
-  /** Runs the app's `sweep` export. */
+  /** Runs the sweep: its own function for its own timeout and async settings, from the routes' bundle. */
   readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   /** Every minute, the sweep. */
@@ -89,7 +99,7 @@ export class ProtooKeepAlive extends Construct {
     super(scope, id);
     const { tableArn } = props.table;
     const sweeper = addRuntimeFunction(this, '', props, {
-      exportName: SWEEP_EXPORT,
+      exportName: props.exportName ?? SWEEP_EXPORT,
       description: 'protoo keep-alive sweep',
       timeout: KEEP_ALIVE_TIMEOUT,
       dynamodb: [

@@ -33,7 +33,8 @@ export function acknowledgeInherentFindings(scope: NagScope, methods: readonly s
   const s = Stack.of(api);
   const part = (v: string, pseudo: string) => (Token.isUnresolved(v) ? `<${pseudo}>` : v);
   const apiRef = `<${s.getLogicalId(api.node.defaultChild as never)}>`;
-  const runtimeFunctions = [...Object.values(scope.functions), ...(scope.keepAliveFunction ? [scope.keepAliveFunction] : [])];
+  // Each function once: by default one serves every route.
+  const runtimeFunctions = [...new Set([...Object.values(scope.functions), ...(scope.keepAliveFunction ? [scope.keepAliveFunction] : [])])];
   for (const fn of runtimeFunctions) {
     for (const method of methods) {
       ack(

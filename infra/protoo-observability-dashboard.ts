@@ -11,10 +11,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import { SWEEP_EXPORT } from './protoo-keep-alive.js';
+import { SWEEP_ROUTE } from './protoo-keep-alive.js';
 import { SAVED_QUERIES } from './protoo-observability-queries.js';
 
 export interface DashboardInputs {
+  /** Each function once, by name (`routes` for the one serving every route; `keepAlive`). */
   readonly functions: Readonly<Record<string, lambda.Function>>;
   readonly logGroups: Readonly<Record<string, logs.ILogGroup>>;
   readonly api: apigwv2.IWebSocketApi;
@@ -30,7 +31,7 @@ export interface DashboardInputs {
   readonly serviceName: string;
 }
 
-/** The route dimension the runtime's metrics carry: API Gateway's route keys (the sweep's is its export name). */
+/** The route dimension the runtime's metrics carry: API Gateway's route keys (and `sweep` for the sweep). */
 const ROUTE_KEYS = ['$connect', '$disconnect', '$default'];
 
 const PERIOD = Duration.minutes(1);
@@ -103,8 +104,9 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
       width: 8,
     }),
   );
-  // The runtime's own metrics, per route (Powertools Metrics, EMF).
-  const routeKeys = inputs.keepAliveFunction ? [...ROUTE_KEYS, SWEEP_EXPORT] : ROUTE_KEYS;
+  // The runtime's own metrics, per route (Powertools Metrics, EMF): the only
+  // per-route view when one function serves every route.
+  const routeKeys = inputs.keepAliveFunction ? [...ROUTE_KEYS, SWEEP_ROUTE] : ROUTE_KEYS;
   const runtime = (metricName: string, statistic = 'Sum') =>
     routeKeys.map(
       (route) =>

@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { alarmProps, DEFAULT_ALARMS, DURATION_TIMEOUT_RATIO, tuningFor, type AlarmName, type AlarmSettings } from './protoo-observability-alarms.js';
 import { enableAccessLogs } from './protoo-observability-access-logs.js';
 import { buildDashboard } from './protoo-observability-dashboard.js';
+import { distinctByIdentity } from './protoo-observability-functions.js';
 import { SAVED_QUERIES } from './protoo-observability-queries.js';
 
 /** The DynamoDB operations the runtime calls (see DYNAMODB_ACTIONS): the ones whose throttles and errors count. */
@@ -46,9 +47,12 @@ export type ProtooObservabilityOptions = Omit<
 export const KEEP_ALIVE_NAME = 'keepAlive';
 
 export interface ProtooObservabilityProps {
-  /** The ProtooWebSocketApi's functions, by route. */
+  /**
+   * The ProtooWebSocketApi's functions, by route. One function serving
+   * several routes (the default) is watched once, as `routes`.
+   */
   readonly functions: Readonly<Record<string, lambda.Function>>;
-  /** Their log groups, by the same route names. */
+  /** Their log groups, by the same route names (one shared log group is watched once, as `routes`). */
   readonly logGroups: Readonly<Record<string, logs.ILogGroup>>;
   readonly api: apigwv2.IWebSocketApi;
   readonly stage: apigwv2.IWebSocketStage;
@@ -90,7 +94,7 @@ export interface ProtooObservabilityProps {
   readonly removalPolicy?: RemovalPolicy;
   /** CfnOutputs for the dashboard URL and the log group names. @default true */
   readonly outputs?: boolean;
-  /** Prefix of the outputs' names (DashboardUrl, ConnectLogGroupName, ...), for a second instance in one stack. @default '' */
+  /** Prefix of the outputs' names (DashboardUrl, RoutesLogGroupName, ...), for a second instance in one stack. @default '' */
   readonly outputPrefix?: string;
 }
 
@@ -107,9 +111,10 @@ export class ProtooObservability extends Construct {
     const stack = Stack.of(this);
     const namespace = props.metricNamespace ?? `ProtooServerless/${stack.stackName}`;
     const serviceName = props.serviceName ?? stack.stackName;
-    // The sweep is one more function of the runtime: watched, traced and queried like the routes.
-    const functions = withKeepAlive(props.functions, props.keepAliveFunction);
-    const logGroups = withKeepAlive(props.logGroups, props.keepAliveLogGroup);
+    // Each function once, whatever routes it serves; the sweep is one more,
+    // watched, traced and queried like the routes'.
+    const functions = withKeepAlive(distinctByIdentity(props.functions), props.keepAliveFunction);
+    const logGroups = withKeepAlive(distinctByIdentity(props.logGroups), props.keepAliveLogGroup);
     // Where Powertools Metrics publishes, so the dashboard finds the runtime's metrics.
     const tracing = props.tracing ?? true;
     for (const fn of Object.values(functions)) {

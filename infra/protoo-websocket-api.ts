@@ -4,12 +4,16 @@
  *
  *   - one DynamoDB table (on-demand, TTL, optional PITR) shaped exactly as the
  *     runtime expects (keys imported from lambda/store/table-schema.ts);
- *   - three Lambda functions ($connect, $disconnect, $default), each with its
- *     own role holding only the DynamoDB actions that handler uses, only on this
- *     table, and execute-api:ManageConnections only on this API's stage;
- *   - the keep-alive sweep (on unless `keepAlive: false`): a fourth function,
- *     scoped alike, run every minute by an EventBridge rule, that keeps idle
- *     connections open and ends the peers of dead ones (infra/protoo-keep-alive.ts);
+ *   - one Lambda function serving $connect, $disconnect and $default (the
+ *     app's `handler` export, which dispatches on the event), with its own role
+ *     holding the DynamoDB actions of all three routes, only on this table, and
+ *     execute-api:ManageConnections only on this API's stage; or, with
+ *     `functionPerRoute: true`, one function per route, each with its own
+ *     export and only its route's actions (infra/protoo-runtime-function.ts);
+ *   - the keep-alive sweep (on unless `keepAlive: false`): one more function
+ *     from the same bundle, scoped alike, run every minute by an EventBridge
+ *     rule, that keeps idle connections open and ends the peers of dead ones
+ *     (infra/protoo-keep-alive.ts);
  *   - an API Gateway WebSocket API with a stage (auto-deploy, throttling);
  *   - an explicit log group with retention per function;
  *   - a Lambda REQUEST authorizer on $connect: by default one that verifies
@@ -44,9 +48,18 @@ import { Construct } from 'constructs';
 
 import type { AuthMode, ProtooAuth } from './protoo-auth.js';
 import { ProtooAuthorizerFunction } from './protoo-authorizer-function.js';
-import { ProtooKeepAlive, type ProtooKeepAliveOptions } from './protoo-keep-alive.js';
+import { ProtooKeepAlive, SWEEP_EXPORT, type ProtooKeepAliveOptions } from './protoo-keep-alive.js';
 import { acknowledgeInherentFindings } from './protoo-nag-acknowledgments.js';
-import { addRuntimeFunction, RUNTIME, type RuntimeFunctionBase } from './protoo-runtime-function.js';
+import {
+  addRouteFunctions,
+  DISPATCHER_EXPORT,
+  DYNAMODB_ACTIONS,
+  ROUTES,
+  ROUTES_DYNAMODB_ACTIONS,
+  RUNTIME,
+  type RouteName,
+  type RuntimeFunctionBase,
+} from './protoo-runtime-function.js';
 import { validateProps } from './validate-props.js';
 
 import {
@@ -65,25 +78,7 @@ const PACKAGE_ROOT = path.resolve(HERE, '..');
 /** The default app: the room relay, built by the runtime's lambda/entry.ts. */
 export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'lambda', 'entry.ts');
 
-/** The three routes of a protoo endpoint and the handler export that serves each. */
-export const ROUTES = {
-  connect: { routeKey: '$connect', exportName: 'connect' },
-  disconnect: { routeKey: '$disconnect', exportName: 'disconnect' },
-  message: { routeKey: '$default', exportName: 'message' },
-} as const;
-export type RouteName = keyof typeof ROUTES;
-
-/**
- * DynamoDB actions per handler: exactly what the runtime calls, nothing more.
- * (TransactWriteItems, Scan, BatchWriteItem are deliberately absent.)
- */
-export const DYNAMODB_ACTIONS: Readonly<Record<RouteName, readonly string[]>> = {
-  connect: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-  disconnect: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-  message: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-};
-
-export { RUNTIME };
+export { DISPATCHER_EXPORT, DYNAMODB_ACTIONS, ROUTES, ROUTES_DYNAMODB_ACTIONS, RUNTIME, type RouteName };
 
 /** The Management API methods the runtime uses: POST (send) and DELETE (close); it never GETs connection info. */
 export const MANAGEMENT_API_METHODS = ['POST', 'DELETE'] as const;
@@ -166,11 +161,13 @@ export interface ProtooWebSocketApiProps {
    */
   readonly timeout?: Duration;
   /**
-   * Reserved concurrency for each of the three functions: caps how many run
+   * Reserved concurrency of the function that serves the routes (of each of
+   * the three with `functionPerRoute`; never of the sweep): caps how many run
    * at once (and guarantees them that many), so a brown-out cannot use up the
    * account's unreserved concurrency and throttle other functions. Above the
-   * cap, API Gateway refuses the handshake or drops the message. The account
-   * must keep ≥ 100 unreserved, so 3 × this must fit.
+   * cap, API Gateway refuses the handshake or drops the message; connects,
+   * messages and disconnects now share it. The account must keep ≥ 100
+   * unreserved, so this (3 × this with `functionPerRoute`) must fit.
    * @default - none: the account's unreserved pool
    */
   readonly reservedConcurrency?: number;
@@ -185,9 +182,9 @@ export interface ProtooWebSocketApiProps {
   /** DynamoDB deletion protection on the table (the app turns it on for prod). @default false */
   readonly deletionProtection?: boolean;
   /**
-   * The app: a TypeScript module exporting `connect`, `disconnect`,
-   * `message` and, for the keep-alive sweep, `sweep`
-   * (e.g. `export const { connect, disconnect, message, sweep } = createHandlers(myApp)`).
+   * The app: a TypeScript module exporting `handler`, which serves every
+   * route and the keep-alive sweep (`export const { handler } = createHandlers(myApp)`);
+   * with `functionPerRoute`, `connect`, `disconnect`, `message` and `sweep` instead.
    * @default the room relay, lambda/entry.ts
    */
   readonly entry?: string;
@@ -196,12 +193,24 @@ export interface ProtooWebSocketApiProps {
   /** Merged over DEFAULT_BUNDLING. */
   readonly bundling?: nodejs.BundlingOptions;
   /**
-   * Use this code instead of bundling `entry` (the handler names stay
-   * `index.connect`, `index.disconnect`, `index.message`, `index.sweep`). Meant for tests that
-   * do not need a real bundle, e.g. `lambda.Code.fromInline('')`.
+   * Use this code instead of bundling `entry` (the handler is `index.handler`;
+   * with `functionPerRoute`, `index.connect`, `index.disconnect`, `index.message`,
+   * `index.sweep`). Meant for tests that do not need a real bundle, e.g.
+   * `lambda.Code.fromInline('')`.
    * @default - bundle `entry` with esbuild
    */
   readonly code?: lambda.Code;
+  /**
+   * One function per route ($connect, $disconnect, $default), each running
+   * its own export (`connect`, `disconnect`, `message`; the sweep runs
+   * `sweep`) with only its route's DynamoDB actions: the layout before the
+   * one function, logical ids included. For apps that export only per-route
+   * handlers; costs three sets of cold starts and identity caches, and an
+   * app that calls from one route's hooks what only another route's handler
+   * needs (e.g. `peer.request()` from `onPeerClosed`) is refused by IAM.
+   * @default false: one function serves all three routes
+   */
+  readonly functionPerRoute?: boolean;
   /**
    * Who may connect. Token mode (signed join tokens, secret generated in
    * Secrets Manager) unless you opt out with `{ mode: 'none' }` (anonymous:
@@ -250,7 +259,12 @@ export class ProtooWebSocketApi extends Construct {
   readonly table: dynamodb.Table;
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
+  /**
+   * The function serving each route: by default the same one for all three
+   * (grant to any of them, or to `functions.message`), one each with `functionPerRoute`.
+   */
   readonly functions: Readonly<Record<RouteName, lambda.Function>>;
+  /** Their log groups, by the same route names (by default the same one thrice). */
   readonly logGroups: Readonly<Record<RouteName, logs.LogGroup>>;
   /** The keep-alive sweep, its log group and its every-minute rule (unless `keepAlive: false`). */
   readonly keepAliveFunction?: lambda.Function;
@@ -405,24 +419,19 @@ export class ProtooWebSocketApi extends Construct {
       connectionsArns: MANAGEMENT_API_METHODS.map((method) => this.api.arnForExecuteApiV2(`${method}/@connections/*`, stageName)),
     };
 
-    const functions = {} as Record<RouteName, lambda.Function>;
-    const logGroups = {} as Record<RouteName, logs.LogGroup>;
-    for (const [name, route] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
-      const built = addRuntimeFunction(this, name[0].toUpperCase() + name.slice(1), base, {
-        exportName: route.exportName,
-        description: `protoo ${route.routeKey}`,
-        timeout: props.timeout ?? Duration.seconds(10),
-        reservedConcurrency: props.reservedConcurrency,
-        dynamodb: [{ sid: 'ProtooState', actions: DYNAMODB_ACTIONS[name], resources: [this.table.tableArn] }],
-      });
-      functions[name] = built.function;
-      logGroups[name] = built.logGroup;
-    }
+    const functionPerRoute = props.functionPerRoute ?? false;
+    const { functions, logGroups } = addRouteFunctions(this, base, {
+      functionPerRoute,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrency: props.reservedConcurrency,
+    });
     this.functions = functions;
     this.logGroups = logGroups;
 
     if (props.keepAlive !== false) {
-      const keepAlive = new ProtooKeepAlive(this, 'KeepAlive', { ...base, options: props.keepAlive });
+      // The sweep runs the routes' own export: an app exports `handler` alone (or the per-route set).
+      const exportName = functionPerRoute ? SWEEP_EXPORT : DISPATCHER_EXPORT;
+      const keepAlive = new ProtooKeepAlive(this, 'KeepAlive', { ...base, exportName, options: props.keepAlive });
       this.keepAliveFunction = keepAlive.function;
       this.keepAliveLogGroup = keepAlive.logGroup;
       this.keepAliveRule = keepAlive.rule;

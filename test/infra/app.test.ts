@@ -102,12 +102,10 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
     expect(Object.keys(outputs).sort()).toEqual([
       'AuthMode',
       'CallbackUrl',
-      'ConnectLogGroupName',
       'DashboardUrl',
-      'DisconnectLogGroupName',
       'JoinTokenSecretArn',
       'KeepAliveLogGroupName',
-      'MessageLogGroupName',
+      'RoutesLogGroupName',
       'TableName',
       'WebSocketUrl',
     ]);
@@ -167,8 +165,9 @@ describe('GIVEN a custom domain and an authorizer by ARN in context', () => {
     });
     const api = stack.getLogicalId(stack.protoo.api.node.defaultChild as never);
     const stageUrl = `https://\${${api}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/prod`;
-    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: Match.stringLikeRegexp('^index\\.(connect|disconnect|message)$') } }));
-    expect(functions).toHaveLength(3);
+    // The routes' one function and the sweep (the authorizer here is imported).
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
     for (const fn of functions) expect(render(fn.Properties.Environment.Variables.MANAGEMENT_API_ENDPOINT)).toBe(stageUrl);
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.WebSocketUrl.Value).toBe('wss://signal.example.com/protoo');
@@ -228,5 +227,19 @@ describe('GIVEN -c alarmEmail=ops@example.com -c accessLogs=true', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     expect(stages.some((stage) => stage.Properties.AccessLogSettings !== undefined)).toBe(true);
+  });
+});
+
+describe('GIVEN -c functionPerRoute', () => {
+  it('THEN true restores one function per route (apps that export only connect, disconnect, message, sweep); by default one function serves all three', () => {
+    expect(config({}).protoo.functionPerRoute).toBeUndefined();
+    expect(config({ functionPerRoute: 'true' }).protoo.functionPerRoute).toBe(true);
+    expect(() => config({ functionPerRoute: 'yes' })).toThrow(/^context functionPerRoute must be true or false, got "yes"$/);
+    const handlers = (context: Record<string, unknown>) =>
+      Object.values(appWith(context).template.findResources('AWS::Lambda::Function'))
+        .map((f) => f.Properties.Handler)
+        .sort();
+    expect(handlers({})).toEqual(['index.handler', 'index.handler', 'index.handler']); // the routes, the sweep, the authorizer
+    expect(handlers({ functionPerRoute: 'true' })).toEqual(['index.connect', 'index.disconnect', 'index.handler', 'index.message', 'index.sweep']);
   });
 });

@@ -68,10 +68,10 @@ describe('GIVEN the construct with default props (token mode)', () => {
 describe('GIVEN auth: { mode: "none" } (the explicit anonymous opt-out)', () => {
   const { template, protoo } = synth({ auth: { mode: 'none' } });
 
-  it('THEN there is no authorizer, no secret, and only the three route functions and the keep-alive sweep', () => {
+  it('THEN there is no authorizer, no secret, and only the routes\' function and the keep-alive sweep', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
       expect(route.Properties.AuthorizerId).toBeUndefined();
     }

@@ -8,6 +8,11 @@ import { ProtooWebSocketApi, type ProtooWebSocketApiProps, type RouteName } from
 
 export const ROUTE_NAMES: RouteName[] = ['connect', 'disconnect', 'message'];
 
+/** Each value once: by default `protoo.functions` holds one function under all three route names. */
+export function distinct<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
 /** Inline code: these template tests do not need a real bundle, so they skip esbuild. */
 export const NO_BUNDLE = lambda.Code.fromInline('// template test: not bundled');
 

@@ -43,10 +43,11 @@ describe('GIVEN the construct with default props', () => {
     expect(table.AttributeDefinitions).toContainEqual({ AttributeName: KEEP_ALIVE_BUCKET_ATTRIBUTE, AttributeType: 'N' });
   });
 
-  it('THEN a fourth function runs the app’s `sweep` export like the routes run theirs, with 55 s to finish and no reserved concurrency', () => {
+  it('THEN a function of its own runs the routes’ dispatcher export `handler` (it knows the scheduled event), with 55 s to finish and no reserved concurrency', () => {
     const { fn } = sweeperOf(synthesized);
+    expect(protoo.keepAliveFunction).not.toBe(protoo.functions.message);
     expect(fn.Properties).toMatchObject({
-      Handler: 'index.sweep',
+      Handler: 'index.handler',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 256,
@@ -157,7 +158,7 @@ describe('GIVEN keepAlive: false', () => {
     expect(protoo.keepAliveRule).toBeUndefined();
     template.resourceCountIs('AWS::Events::Rule', 0);
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
-    expect(Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Handler).sort()).toEqual(['index.connect', 'index.disconnect', 'index.handler', 'index.message']);
+    expect(Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Description).sort()).toEqual(['protoo $connect authorizer', 'protoo $connect, $disconnect, $default']);
     for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
   });
 
@@ -238,10 +239,11 @@ describe('GIVEN keep-alive context flags', () => {
 
   it('THEN `cdk synth -c keepAliveMinutes=3 -c connectionExpiringMethod=off` reaches the sweep, and -c keepAlive=off leaves it out', () => {
     const templateOf = (context: Record<string, unknown>) => Template.fromStack(buildApp(new App({ context }), { code: NO_BUNDLE }));
-    const sweep = Object.values(templateOf({ keepAliveMinutes: '3', connectionExpiringMethod: 'off' }).findResources('AWS::Lambda::Function')).find((f) => f.Properties.Handler === 'index.sweep')!;
+    const isSweep = (f: { [key: string]: any }) => f.Properties.Description === 'protoo keep-alive sweep';
+    const sweep = Object.values(templateOf({ keepAliveMinutes: '3', connectionExpiringMethod: 'off' }).findResources('AWS::Lambda::Function')).find(isSweep)!;
     expect(sweep.Properties.Environment.Variables).toMatchObject({ KEEP_ALIVE_INTERVAL_MS: '180000', CONNECTION_EXPIRING_NOTICE: 'off' });
     const off = templateOf({ keepAlive: 'off' });
     off.resourceCountIs('AWS::Events::Rule', 0);
-    expect(Object.values(off.findResources('AWS::Lambda::Function')).some((f) => f.Properties.Handler === 'index.sweep')).toBe(false);
+    expect(Object.values(off.findResources('AWS::Lambda::Function')).some(isSweep)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 
-import { ROUTE_NAMES } from './helpers.js';
+import { distinct, ROUTE_NAMES } from './helpers.js';
 import { synthObserved } from './observability-helpers.js';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -17,7 +17,8 @@ const withMathOver = (template: Template, metricName: string) =>
 describe('ProtooObservability alarms', () => {
   it('has one Errors, Throttles and Duration alarm per function (the keep-alive sweep too), Duration at 80% of its timeout', () => {
     const { template, protoo, id } = synthObserved();
-    const functions = [...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!];
+    const functions = distinct([...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!]);
+    expect(functions).toHaveLength(2); // the routes' one function, the sweep
     for (const metricName of ['Errors', 'Throttles', 'Duration']) {
       const alarms = withMetric(template, metricName);
       expect(alarms.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref).sort()).toEqual(functions.map((fn) => id(fn)).sort());
@@ -52,16 +53,15 @@ describe('ProtooObservability alarms', () => {
   it('has no keep-alive alarms when the endpoint has no sweep', () => {
     const { template } = synthObserved({}, { keepAlive: false });
     expect(withMetric(template, 'Invocations')).toHaveLength(0);
-    expect(withMetric(template, 'Errors')).toHaveLength(ROUTE_NAMES.length);
-    expect(alarmsOf(template)).toHaveLength(14);
+    expect(withMetric(template, 'Errors')).toHaveLength(1);
+    expect(alarmsOf(template)).toHaveLength(8); // 3 for the routes' function, 5 for the endpoint
   });
 
   it('counts "outcome":"failed" lines of every function log group into one alarmed metric', () => {
     const { template, protoo, id } = synthObserved();
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as Resource[];
-    expect(filters.map((f) => (f.Properties.LogGroupName as { Ref: string }).Ref).sort()).toEqual(
-      [...ROUTE_NAMES.map((r) => id(protoo.logGroups[r])), id(protoo.keepAliveLogGroup!)].sort(),
-    );
+    // One filter per log group: the routes' shared one is not counted thrice.
+    expect(filters.map((f) => (f.Properties.LogGroupName as { Ref: string }).Ref).sort()).toEqual([id(protoo.logGroups.message), id(protoo.keepAliveLogGroup!)].sort());
     for (const filter of filters) {
       expect(filter.Properties.FilterPattern).toBe('{ $.outcome = "failed" }');
       expect(filter.Properties.MetricTransformations).toEqual([{ MetricNamespace: 'ProtooServerless/TestStack', MetricName: 'FailedOutcomes', MetricValue: '1' }]);
@@ -99,9 +99,9 @@ describe('ProtooObservability alarms', () => {
 
   it('tunes or disables alarms by name', () => {
     const all = alarmsOf(synthObserved().template).length;
-    expect(all).toBe(18); // 3 per function (4 with the sweep), 5 for the endpoint, 1 for the sweep's schedule
+    expect(all).toBe(12); // 3 per function (the routes' and the sweep), 5 for the endpoint, 1 for the sweep's schedule
     const { template } = synthObserved({ alarms: { lambdaErrors: false, keepAliveStopped: false, integrationErrors: { threshold: 50, evaluationPeriods: 3, datapointsToAlarm: 2 } } });
-    expect(alarmsOf(template)).toHaveLength(all - 5);
+    expect(alarmsOf(template)).toHaveLength(all - 3);
     expect(withMetric(template, 'Invocations')).toHaveLength(0);
     expect(withMetric(template, 'Errors')).toHaveLength(0);
     expect(withMetric(template, 'IntegrationError')[0].Properties).toMatchObject({ Threshold: 50, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
@@ -128,5 +128,18 @@ describe('ProtooObservability alarms', () => {
     const { template } = synthObserved();
     template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const alarm of alarmsOf(template)) expect(alarm.Properties.AlarmActions).toBeUndefined();
+  });
+
+  it('watches the one function of the three routes once, as "routes"; with functionPerRoute, each route’s function as before', () => {
+    const one = synthObserved();
+    const ids = (t: Template) => alarmsOf(t).map((a) => a.Properties.AlarmDescription as string);
+    const names = (t: Template) => Object.keys(t.findResources('AWS::CloudWatch::Alarm'));
+    expect(names(one.template).filter((n) => n.startsWith('ObservabilityLambda')).map((n) => n.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
+      ['Duration', 'Errors', 'Throttles'].flatMap((m) => [`ObservabilityLambda${m}KeepAlive`, `ObservabilityLambda${m}Routes`]).sort(),
+    );
+    expect(ids(one.template).filter((d) => d.startsWith('protoo Routes'))).toHaveLength(3);
+    const perRoute = synthObserved({}, { functionPerRoute: true });
+    expect(alarmsOf(perRoute.template)).toHaveLength(18); // 3 per function (4 with the sweep), 5 for the endpoint, 1 for the schedule
+    expect(Object.values(perRoute.template.findResources('AWS::Logs::MetricFilter'))).toHaveLength(4);
   });
 });

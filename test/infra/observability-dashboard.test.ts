@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ACCESS_LOG_FORMAT } from '../../infra/protoo-observability-access-logs.js';
-import { render, ROUTE_NAMES } from './helpers.js';
+import { distinct, render, ROUTE_NAMES } from './helpers.js';
 import { synthObserved } from './observability-helpers.js';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -16,6 +16,9 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
       expect(body).toContain(text);
     }
     for (const route of ROUTE_NAMES) expect(body).toContain(`\${${id(protoo.functions[route])}}`);
+    // The one function is graphed once per widget, labelled "routes".
+    expect(body.split(`"AWS/Lambda","Invocations","FunctionName","\${${id(protoo.functions.message)}}"`)).toHaveLength(2);
+    expect(body).toContain('"label":"routes"');
     expect(body).toContain(`\${${id(protoo.table)}}`);
   });
 
@@ -42,7 +45,7 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
       for (const route of ['$connect', '$disconnect', '$default', 'sweep']) expect(body).toContain(`["NS","${metric}","route","${route}","service","svc"`);
     }
     const functions = template.findResources('AWS::Lambda::Function');
-    for (const fn of [...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!]) {
+    for (const fn of distinct([...ROUTE_NAMES.map((r) => protoo.functions[r]), protoo.keepAliveFunction!])) {
       const env = functions[id(fn)].Properties.Environment.Variables;
       expect(env).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'NS', POWERTOOLS_SERVICE_NAME: 'svc' });
     }
@@ -61,7 +64,7 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
     expect(Object.keys(byName).sort()).toEqual(['busiest-rooms', 'errors-by-route', 'slowest-messages']);
     for (const q of queries) {
       expect(q.Properties.Name).toMatch(/^protoo\/TestStack\/Observability\//);
-      expect(q.Properties.LogGroupNames).toEqual([...ROUTE_NAMES.map((r) => ({ Ref: id(protoo.logGroups[r]) })), { Ref: id(protoo.keepAliveLogGroup!) }]);
+      expect(q.Properties.LogGroupNames).toEqual([{ Ref: id(protoo.logGroups.message) }, { Ref: id(protoo.keepAliveLogGroup!) }]);
     }
     expect(byName['errors-by-route'].QueryString).toMatch(/filter outcome = "failed"[\s\S]*stats count\(\*\) as errors.* by route/);
     expect(byName['slowest-messages'].QueryString).toMatch(/sort durationMs desc[\s\S]*limit 50/);
@@ -89,11 +92,21 @@ describe('ProtooObservability dashboard, queries, access logs and outputs', () =
     const outputs = Object.fromEntries(Object.entries(template.findOutputs('*')).map(([name, o]) => [name, render(o.Value)]));
     expect(outputs).toEqual({
       DashboardUrl: `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/\${${id(observability.dashboard!)}}`,
-      ConnectLogGroupName: `\${${id(protoo.logGroups.connect)}}`,
-      DisconnectLogGroupName: `\${${id(protoo.logGroups.disconnect)}}`,
-      MessageLogGroupName: `\${${id(protoo.logGroups.message)}}`,
+      RoutesLogGroupName: `\${${id(protoo.logGroups.message)}}`,
       KeepAliveLogGroupName: `\${${id(protoo.keepAliveLogGroup!)}}`,
       AccessLogGroupName: `\${${id(observability.accessLogGroup!)}}`,
     });
+  });
+
+  it('with functionPerRoute, outputs each route’s log group name and queries all of them', () => {
+    const { template, protoo, id } = synthObserved({}, { functionPerRoute: true });
+    const outputs = Object.fromEntries(Object.entries(template.findOutputs('*')).map(([name, o]) => [name, render(o.Value)]));
+    expect(outputs).toMatchObject({
+      ConnectLogGroupName: `\${${id(protoo.logGroups.connect)}}`,
+      DisconnectLogGroupName: `\${${id(protoo.logGroups.disconnect)}}`,
+      MessageLogGroupName: `\${${id(protoo.logGroups.message)}}`,
+    });
+    const [query] = Object.values(template.findResources('AWS::Logs::QueryDefinition')) as Resource[];
+    expect(query.Properties.LogGroupNames).toHaveLength(4);
   });
 });

@@ -15,9 +15,12 @@ import {
   DEFAULT_ENTRY,
   DYNAMODB_ACTIONS,
   ProtooWebSocketApi,
+  ROUTES,
+  ROUTES_DYNAMODB_ACTIONS,
+  type RouteName,
 } from '../../infra/protoo-websocket-api.js';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, createTableInput } from '../../lambda/store/table-schema.js';
-import { NO_BUNDLE, ROUTE_NAMES, asArray, render, statementsOfRole, synth, walk, type Statement } from './helpers.js';
+import { NO_BUNDLE, ROUTE_NAMES, asArray, distinct, render, statementsOfRole, synth, walk, type Statement, type Synthesized } from './helpers.js';
 
 /** https://{apiId}.execute-api.{region}.{suffix}/{stage}, as render() prints it. */
 function stageCallbackUrl(apiId: string, stage: string): string {
@@ -38,15 +41,12 @@ describe('GIVEN the construct with default props', () => {
   const { template, protoo, id } = synth();
 
   it('THEN it creates exactly the resources a protoo endpoint needs, and nothing else', () => {
-    const counts: Record<string, number> = {};
-    for (const r of Object.values(template.toJSON().Resources as Record<string, { Type: string }>)) {
-      counts[r.Type] = (counts[r.Type] ?? 0) + 1;
-    }
-    // Token mode is the default: the authorizer (function, role, policy, log
-    // group, invoke permission) and its secret come on top of the endpoint;
-    // so does the keep-alive sweep (function, role, policy, log group, its
-    // async settings, the rule and the rule's invoke permission).
-    expect(counts).toEqual({
+    // One function serves the three routes; token mode is the default: the
+    // authorizer (function, role, policy, log group, invoke permission) and
+    // its secret come on top of the endpoint; so does the keep-alive sweep
+    // (function, role, policy, log group, its async settings, the rule and
+    // the rule's invoke permission).
+    expect(resourceCounts(template)).toEqual({
       'AWS::DynamoDB::Table': 1,
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
@@ -54,14 +54,23 @@ describe('GIVEN the construct with default props', () => {
       'AWS::ApiGatewayV2::Integration': 3,
       'AWS::ApiGatewayV2::Authorizer': 1,
       'AWS::SecretsManager::Secret': 1,
-      'AWS::Lambda::Function': 5,
+      'AWS::Lambda::Function': 3,
       'AWS::Lambda::Permission': 5,
       'AWS::Lambda::EventInvokeConfig': 1,
       'AWS::Events::Rule': 1,
-      'AWS::IAM::Role': 5,
-      'AWS::IAM::Policy': 5,
-      'AWS::Logs::LogGroup': 5,
+      'AWS::IAM::Role': 3,
+      'AWS::IAM::Policy': 3,
+      'AWS::Logs::LogGroup': 3,
     });
+  });
+
+  it('THEN one function serves all three routes: every route name of `functions` and `logGroups` is the same one, with new logical ids', () => {
+    expect(distinct(ROUTE_NAMES.map((name) => protoo.functions[name]))).toHaveLength(1);
+    expect(distinct(ROUTE_NAMES.map((name) => protoo.logGroups[name]))).toHaveLength(1);
+    // Upgrading replaces the three route functions, roles and log groups with these (docs/deploy.md).
+    expect(id(protoo.functions.message)).toMatch(/^ProtooRoutesFunction[0-9A-F]{8}$/);
+    expect(id(protoo.functions.message.role!)).toMatch(/^ProtooRoutesRole[0-9A-F]{8}$/);
+    expect(id(protoo.logGroups.message)).toMatch(/^ProtooRoutesLogs[0-9A-F]{8}$/);
   });
 
   it('THEN the table has the runtime key schema and keepAlive index (from table-schema.ts), on-demand billing, TTL, no LSIs', () => {
@@ -86,7 +95,7 @@ describe('GIVEN the construct with default props', () => {
     for (const group of Object.values(groups)) expect(group.DeletionPolicy).toBe('Retain');
   });
 
-  it('THEN the API is a WebSocket API with $connect, $disconnect and $default routes, each a Lambda proxy integration of its own function', () => {
+  it('THEN the API is a WebSocket API with $connect, $disconnect and $default routes, each a Lambda proxy integration of the one function', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' });
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
@@ -136,33 +145,31 @@ describe('GIVEN the construct with default props', () => {
     });
   });
 
-  it('THEN each function runs nodejs22.x on arm64 with its handler, 256 MB, 10 s, and the runtime environment', () => {
-    const exportOf = { connect: 'connect', disconnect: 'disconnect', message: 'message' };
-    for (const name of ROUTE_NAMES) {
-      const fn = template.toJSON().Resources[id(protoo.functions[name])];
-      expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
-        Architectures: ['arm64'],
-        Handler: `index.${exportOf[name]}`,
-        MemorySize: 256,
-        Timeout: 10,
-        LoggingConfig: { LogGroup: { Ref: id(protoo.logGroups[name]) } },
-        Role: { 'Fn::GetAtt': [id(protoo.functions[name].role!), 'Arn'] },
-      });
-      const { MANAGEMENT_API_ENDPOINT, ...rest } = fn.Properties.Environment.Variables;
-      expect(rest).toEqual({ TABLE_NAME: { Ref: id(protoo.table) }, NODE_OPTIONS: '--enable-source-maps' });
-      expect(render(MANAGEMENT_API_ENDPOINT)).toBe(stageCallbackUrl(id(protoo.api), 'dev'));
-    }
+  it('THEN the function runs nodejs22.x on arm64 with the dispatcher export `handler`, 256 MB, 10 s, and the runtime environment', () => {
+    const fn = template.toJSON().Resources[id(protoo.functions.message)];
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Description: 'protoo $connect, $disconnect, $default',
+      MemorySize: 256,
+      Timeout: 10,
+      LoggingConfig: { LogGroup: { Ref: id(protoo.logGroups.message) } },
+      Role: { 'Fn::GetAtt': [id(protoo.functions.message.role!), 'Arn'] },
+    });
+    const { MANAGEMENT_API_ENDPOINT, ...rest } = fn.Properties.Environment.Variables;
+    expect(rest).toEqual({ TABLE_NAME: { Ref: id(protoo.table) }, NODE_OPTIONS: '--enable-source-maps' });
+    expect(render(MANAGEMENT_API_ENDPOINT)).toBe(stageCallbackUrl(id(protoo.api), 'dev'));
   });
 
   it('THEN each function logs to its own log group with one month retention', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     const authorizerLogs = id(protoo.node.findChild('Authorizer').node.findChild('Logs'));
-    expect(Object.keys(groups).sort()).toEqual([...ROUTE_NAMES.map((n) => id(protoo.logGroups[n])), id(protoo.keepAliveLogGroup!), authorizerLogs].sort());
+    expect(Object.keys(groups).sort()).toEqual([id(protoo.logGroups.message), id(protoo.keepAliveLogGroup!), authorizerLogs].sort());
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
-  it('THEN API Gateway may invoke each function only from this API and its own route (the sweep only its schedule may: test/infra/keep-alive.test.ts)', () => {
+  it('THEN API Gateway may invoke the function only from this API, once for each of its routes (the sweep only its schedule may: test/infra/keep-alive.test.ts)', () => {
     const sweep = `\${${id(protoo.keepAliveFunction!)}.Arn}`;
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => render(p.Properties.FunctionName) !== sweep);
     expect(permissions).toHaveLength(4);
@@ -184,51 +191,63 @@ describe('GIVEN the construct with default props', () => {
   });
 });
 
+/** The role of the function serving `name`: exactly its logs, these DynamoDB actions on the table, this stage's @connections. */
+function describeRouteRole({ template, protoo, id }: Synthesized, name: RouteName, actions: readonly string[]) {
+  const tableArn = `\${${id(protoo.table)}.Arn}`;
+  const roleId = id(protoo.functions[name].role!);
+  const statements = statementsOfRole(template, roleId);
+  const bySid = (sid: string) => statements.filter((s) => s.Sid === sid);
+
+  it('THEN its role is assumable by Lambda only and has no managed policies (no Resource "*" log permissions)', () => {
+    const role = template.toJSON().Resources[roleId];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+  });
+
+  it('THEN it holds exactly three statements: own logs, this table, this stage\'s @connections', () => {
+    expect(statements.map((s) => s.Sid).sort()).toEqual(['ManageConnections', 'ProtooState', 'WriteOwnLogs']);
+    for (const s of statements) expect(s.Effect).toBe('Allow');
+  });
+
+  it(`THEN its DynamoDB actions are exactly ${actions.join(', ')} on this table's ARN only`, () => {
+    const [state] = bySid('ProtooState');
+    expect(asArray(state.Action).sort()).toEqual([...actions].sort());
+    expect(asArray(state.Resource).map(render)).toEqual([tableArn]);
+  });
+
+  it('THEN it may manage connections only on this API\'s stage, for POST and DELETE of @connections (never GET)', () => {
+    const [manage] = bySid('ManageConnections');
+    expect(asArray(manage.Action)).toEqual(['execute-api:ManageConnections']);
+    const prefix = `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${id(protoo.api)}}/live`;
+    expect(asArray(manage.Resource).map(render).sort()).toEqual(
+      [`${prefix}/POST/@connections/*`, `${prefix}/DELETE/@connections/*`].sort(),
+    );
+  });
+
+  it('THEN it may write only to its own log group', () => {
+    const [logsStatement] = bySid('WriteOwnLogs');
+    expect(asArray(logsStatement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(asArray(logsStatement.Resource).map(render)).toEqual([`\${${id(protoo.logGroups[name])}.Arn}`]);
+  });
+}
+
 describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
-  const { template, protoo, id } = synth({ stageName: 'live' });
+  const synthesized = synth({ stageName: 'live' });
+  const { template, protoo, id } = synthesized;
   const tableArn = `\${${id(protoo.table)}.Arn}`;
 
-  for (const name of ROUTE_NAMES) {
-    describe(`the ${name} function`, () => {
-      const roleId = id(protoo.functions[name].role!);
-      const statements = statementsOfRole(template, roleId);
-      const bySid = (sid: string) => statements.filter((s) => s.Sid === sid);
+  describe('the one function of the three routes', () => {
+    describeRouteRole(synthesized, 'message', ROUTES_DYNAMODB_ACTIONS);
+  });
 
-      it('THEN its role is assumable by Lambda only and has no managed policies (no Resource "*" log permissions)', () => {
-        const role = template.toJSON().Resources[roleId];
-        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-        expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
-        ]);
-      });
-
-      it('THEN it holds exactly three statements: own logs, this table, this stage\'s @connections', () => {
-        expect(statements.map((s) => s.Sid).sort()).toEqual(['ManageConnections', 'ProtooState', 'WriteOwnLogs']);
-        for (const s of statements) expect(s.Effect).toBe('Allow');
-      });
-
-      it(`THEN its DynamoDB actions are exactly ${DYNAMODB_ACTIONS[name].join(', ')} on this table's ARN only`, () => {
-        const [state] = bySid('ProtooState');
-        expect(asArray(state.Action).sort()).toEqual([...DYNAMODB_ACTIONS[name]].sort());
-        expect(asArray(state.Resource).map(render)).toEqual([tableArn]);
-      });
-
-      it('THEN it may manage connections only on this API\'s stage, for POST and DELETE of @connections (never GET)', () => {
-        const [manage] = bySid('ManageConnections');
-        expect(asArray(manage.Action)).toEqual(['execute-api:ManageConnections']);
-        const prefix = `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${id(protoo.api)}}/live`;
-        expect(asArray(manage.Resource).map(render).sort()).toEqual(
-          [`${prefix}/POST/@connections/*`, `${prefix}/DELETE/@connections/*`].sort(),
-        );
-      });
-
-      it('THEN it may write only to its own log group', () => {
-        const [logsStatement] = bySid('WriteOwnLogs');
-        expect(asArray(logsStatement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-        expect(asArray(logsStatement.Resource).map(render)).toEqual([`\${${id(protoo.logGroups[name])}.Arn}`]);
-      });
-    });
-  }
+  it('THEN its actions are the union of the routes\' own: whatever a hook calls, in whichever route it runs', () => {
+    expect([...ROUTES_DYNAMODB_ACTIONS].sort()).toEqual(distinct(ROUTE_NAMES.flatMap((name) => DYNAMODB_ACTIONS[name])).sort());
+    // peer.request() from onPeerClosed stores a pending request: PutItem, in $disconnect.
+    expect(DYNAMODB_ACTIONS.disconnect).not.toContain('dynamodb:PutItem');
+    expect(ROUTES_DYNAMODB_ACTIONS).toContain('dynamodb:PutItem');
+  });
 
   it('THEN the exact DynamoDB action sets are the contract: disconnect never writes a new item', () => {
     expect(DYNAMODB_ACTIONS.connect).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -238,7 +257,7 @@ describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
 
   it('THEN no policy in the template has a "*" resource or a wildcard action', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    expect(policies).toHaveLength(5); // three routes, the keep-alive sweep and the authorizer
+    expect(policies).toHaveLength(3); // the routes' function, the keep-alive sweep and the authorizer
     for (const policy of policies) {
       for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
         for (const resource of asArray(s.Resource)) {
@@ -260,7 +279,7 @@ describe('GIVEN the construct, WHEN looking at IAM (least privilege)', () => {
       (p) => p.Properties.PolicyDocument.Statement as Statement[],
     );
     const dynamo = all.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(5); // one per route, two for the sweep
+    expect(dynamo).toHaveLength(3); // one for the routes' function, two for the sweep
     const onIndex = dynamo.filter((s) => asArray(s.Resource).map(render).join() !== tableArn);
     expect(onIndex.map((s) => [s.Action, asArray(s.Resource).map(render)])).toEqual([['dynamodb:Query', [`${tableArn}/index/keepAlive`]]]);
     for (const s of dynamo) {
@@ -487,7 +506,7 @@ describe('GIVEN two protoo endpoints in one stack (the construct is reusable)', 
     const template = app.synth().getStackByName('TwoStack').template;
     const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(2);
-    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(10); // 3 routes + the sweep + 1 authorizer each
+    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(6); // the routes' function, the sweep and the authorizer each
     expect(types.filter((t) => t === 'AWS::Events::Rule')).toHaveLength(2);
     expect(types.filter((t) => t === 'AWS::SecretsManager::Secret')).toHaveLength(2);
     const apiA = stack.getLogicalId(a.api.node.defaultChild as never);
@@ -543,3 +562,67 @@ describe('GIVEN a room capacity', () => {
     expect(() => synth({ roomCapacity: { maxPeers: 0 } })).toThrow(/ROOM_MAX_PEERS must be a whole number/);
   });
 });
+
+describe('GIVEN functionPerRoute: true (apps that export only per-route handlers)', () => {
+  const synthesized = synth({ stageName: 'live', functionPerRoute: true });
+  const { template, protoo, id } = synthesized;
+
+  it('THEN three functions serve the routes, each with its own export, log group and role, and the sweep runs `sweep`', () => {
+    expect(resourceCounts(template)).toMatchObject({ 'AWS::Lambda::Function': 5, 'AWS::IAM::Role': 5, 'AWS::IAM::Policy': 5, 'AWS::Logs::LogGroup': 5, 'AWS::Lambda::Permission': 5 });
+    const resources = template.toJSON().Resources;
+    const handlers = Object.fromEntries(ROUTE_NAMES.map((name) => [name, resources[id(protoo.functions[name])].Properties.Handler]));
+    expect(handlers).toEqual({ connect: 'index.connect', disconnect: 'index.disconnect', message: 'index.message' });
+    expect(resources[id(protoo.keepAliveFunction!)].Properties.Handler).toBe('index.sweep');
+    expect(distinct(ROUTE_NAMES.map((name) => protoo.logGroups[name]))).toHaveLength(3);
+  });
+
+  it('THEN they keep the logical ids they had before the one function, so such a stack deploys unchanged', () => {
+    for (const name of ROUTE_NAMES) {
+      const Name = name[0].toUpperCase() + name.slice(1);
+      expect(id(protoo.functions[name])).toMatch(new RegExp(`^Protoo${Name}Function[0-9A-F]{8}$`));
+      expect(id(protoo.functions[name].role!)).toMatch(new RegExp(`^Protoo${Name}Role[0-9A-F]{8}$`));
+      expect(id(protoo.logGroups[name])).toMatch(new RegExp(`^Protoo${Name}Logs[0-9A-F]{8}$`));
+    }
+  });
+
+  it('THEN API Gateway invokes each function from its own route only', () => {
+    const routesOf = new Map<string, string[]>();
+    for (const p of Object.values(template.findResources('AWS::Lambda::Permission'))) {
+      const fn = render(p.Properties.FunctionName);
+      const source = render(p.Properties.SourceArn);
+      routesOf.set(fn, [...(routesOf.get(fn) ?? []), source.slice(source.lastIndexOf('/'))]);
+    }
+    for (const name of ROUTE_NAMES) {
+      expect(routesOf.get(`\${${id(protoo.functions[name])}.Arn}`)).toEqual([`/*${ROUTES[name].routeKey}`]);
+    }
+  });
+
+  for (const name of ROUTE_NAMES) {
+    describe(`the ${name} function`, () => {
+      describeRouteRole(synthesized, name, DYNAMODB_ACTIONS[name]);
+    });
+  }
+
+  it('THEN the reserved concurrency caps each of the three, and the sweep has none', () => {
+    const reserved = synth({ functionPerRoute: true, reservedConcurrency: 7 });
+    const resources = reserved.template.toJSON().Resources;
+    for (const name of ROUTE_NAMES) expect(resources[reserved.id(reserved.protoo.functions[name])].Properties.ReservedConcurrentExecutions).toBe(7);
+    expect(resources[reserved.id(reserved.protoo.keepAliveFunction!)].Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+});
+
+describe('GIVEN reservedConcurrency', () => {
+  it('THEN it caps the one function of the routes, and not the sweep', () => {
+    const { template, protoo, id } = synth({ reservedConcurrency: 7 });
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { ReservedConcurrentExecutions: 7 }, 1);
+    expect(template.toJSON().Resources[id(protoo.functions.connect)].Properties.ReservedConcurrentExecutions).toBe(7);
+  });
+});
+
+function resourceCounts(template: Synthesized['template']): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of Object.values(template.toJSON().Resources as Record<string, { Type: string }>)) {
+    counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -1,9 +1,10 @@
 /**
  * The one slow test: `cdk synth` through the real CLI and cdk.json, offline and
  * without AWS credentials, with real esbuild bundling of lambda/entry.ts.
- * Checks that every handler bundle exists, is an ES module Node can load with
- * the three handlers and the keep-alive sweep, actually runs (against
- * dynalite), and stays small (the sizes are printed).
+ * Checks that every function's bundle exists, is an ES module Node can load
+ * with the dispatcher `handler` (and the per-route exports), actually runs
+ * every route and the sweep through `handler` (against dynalite), and stays
+ * small (the sizes are printed).
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,16 +26,16 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 // 369 KiB when first written (runtime ~21 KiB + AWS SDK v3); ~560 KiB since Powertools Logger,
 // Metrics and Tracer (the X-Ray SDK the Tracer captures the clients with). A jump past this is a regression to look at.
 const MAX_BUNDLE_BYTES = 640 * 1024;
-const HANDLERS = { connect: '$connect', disconnect: '$disconnect', message: '$default' } as const;
-/** What the bundle exports: the three route handlers and the keep-alive sweep the schedule invokes. */
-const EXPORTS = [...Object.keys(HANDLERS), 'sweep'];
+const ROUTE_KEYS = ['$connect', '$disconnect', '$default'];
+/** What the bundle exports: the dispatcher both functions run, and the per-route handlers (functionPerRoute). */
+const EXPORTS = ['handler', 'connect', 'disconnect', 'message', 'sweep'];
 
 const tempHomes: string[] = [];
 /** The $connect authorizer (token mode is the default) has its own bundle, lambda/authorizer-entry.ts. */
-const AUTHORIZER_HANDLER = 'index.handler';
-/** A function of the app's bundle: the three routes and the keep-alive sweep. */
-const isRuntimeFunction = (r: { Type: string; Properties: any }) =>
-  r.Type === 'AWS::Lambda::Function' && r.Properties.Handler !== AUTHORIZER_HANDLER;
+const AUTHORIZER_DESCRIPTION = 'protoo $connect authorizer';
+const isAuthorizer = (r: { Type: string; Properties: any }) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === AUTHORIZER_DESCRIPTION;
+/** A function of the app's bundle: the one serving the three routes, and the keep-alive sweep. */
+const isRuntimeFunction = (r: { Type: string; Properties: any }) => r.Type === 'AWS::Lambda::Function' && !isAuthorizer(r);
 
 /** The environment of a machine with no AWS credentials and no AWS configuration. */
 function offlineEnv(): NodeJS.ProcessEnv {
@@ -111,11 +112,14 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
     expect(JSON.stringify({ Resources, Outputs })).not.toMatch(/[a-z]{2}-[a-z]+-\d/);
   });
 
-  it('THEN each of the three functions and the keep-alive sweep has its bundled ES module with a source map, and each stays small', () => {
+  it('THEN the routes\' one function and the keep-alive sweep each have the bundled ES module with a source map, one asset, and it stays small', () => {
     const functions = Object.entries(template.Resources).filter(([, r]) => isRuntimeFunction(r));
-    expect(functions).toHaveLength(4);
-    const handlers = functions.map(([, r]) => r.Properties.Handler).sort();
-    expect(handlers).toEqual(['index.connect', 'index.disconnect', 'index.message', 'index.sweep']);
+    expect(functions.map(([, r]) => [r.Properties.Description, r.Properties.Handler]).sort()).toEqual([
+      ['protoo $connect, $disconnect, $default', 'index.handler'],
+      ['protoo keep-alive sweep', 'index.handler'],
+    ]);
+    // One bundle, uploaded once, for both.
+    expect(new Set(functions.map(([, r]) => r.Metadata?.['aws:asset:path'])).size).toBe(1);
 
     for (const [logicalId, fn] of functions) {
       const assetPath = fn.Metadata?.['aws:asset:path'];
@@ -139,7 +143,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
     }
   });
 
-  it('THEN plain Node loads each bundle as an ES module exporting connect, disconnect, message and sweep', () => {
+  it('THEN plain Node loads the bundle as an ES module exporting handler, connect, disconnect, message and sweep', () => {
     const functions = Object.values(template.Resources).filter(isRuntimeFunction);
     const bundles = new Set(functions.map((fn) => path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs')));
     for (const bundle of bundles) {
@@ -163,7 +167,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
     }
   });
 
-  it('THEN the bundled handlers run on plain Node with the bundled AWS SDK: $connect, $disconnect, then a sweep over the keepAlive index, against DynamoDB (dynalite)', async () => {
+  it('THEN the bundled `handler` runs on plain Node with the bundled AWS SDK: $connect, $disconnect, then a scheduled sweep over the keepAlive index, against DynamoDB (dynalite)', async () => {
     const fn = Object.values(template.Resources).find(isRuntimeFunction)!;
     const bundle = path.join(outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -181,9 +185,10 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
       const disconnectEvent = { requestContext: { ...requestContext, routeKey: '$disconnect', eventType: 'DISCONNECT' } };
       const script =
         `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
-        `const c = await m.connect(${JSON.stringify(connectEvent)}, {});` +
-        `const d = await m.disconnect(${JSON.stringify(disconnectEvent)}, {});` +
-        `const s = await m.sweep({ time: new Date().toISOString() }, {});` +
+        `const c = await m.handler(${JSON.stringify(connectEvent)}, {});` +
+        `const d = await m.handler(${JSON.stringify(disconnectEvent)}, {});` +
+        // What EventBridge sends the sweep's function.
+        `const s = await m.handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString(), detail: {} }, {});` +
         `console.log(JSON.stringify({ c, d, s }));`;
       // Asynchronously: dynalite runs in this process and must keep answering.
       const run = await spawnAsync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
@@ -217,9 +222,7 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
   });
 
   it('THEN the join-token authorizer (on by default) is its own small ES module bundle that plain Node loads, exporting handler', () => {
-    const authorizers = Object.values(template.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === AUTHORIZER_HANDLER,
-    );
+    const authorizers = Object.values(template.Resources).filter(isAuthorizer);
     expect(authorizers).toHaveLength(1);
     const dir = path.join(outdir, authorizers[0]!.Metadata['aws:asset:path']);
     expect(fs.readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
@@ -240,11 +243,17 @@ describe('GIVEN `cdk synth` run by the CLI from cdk.json, offline, without crede
     expect(probe.stdout.trim().split('\n').pop()).toBe('function');
   });
 
-  it('THEN the template routes $connect, $disconnect and $default to those functions', () => {
+  it('THEN the template routes $connect, $disconnect and $default to the one function', () => {
     const routeKeys = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routeKeys).toEqual(Object.values(HANDLERS).sort());
+    expect(routeKeys).toEqual([...ROUTE_KEYS].sort());
+    const [routes] = Object.entries(template.Resources).find(([, r]) => isRuntimeFunction(r) && r.Properties.Description.startsWith('protoo $connect'))!;
+    const targets = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Integration')
+      .map((r) => JSON.stringify(r.Properties.IntegrationUri));
+    expect(targets).toHaveLength(3);
+    for (const target of targets) expect(target).toContain(`"${routes}","Arn"`);
   });
 });
