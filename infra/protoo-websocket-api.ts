@@ -183,8 +183,10 @@ export interface ProtooWebSocketApiProps {
   readonly deletionProtection?: boolean;
   /**
    * The app: a TypeScript module exporting `handler`, which serves every
-   * route and the keep-alive sweep (`export const { handler } = createHandlers(myApp)`);
-   * with `functionPerRoute`, `connect`, `disconnect`, `message` and `sweep` instead.
+   * route and the keep-alive sweep; with `functionPerRoute`, `connect`,
+   * `disconnect`, `message` and `sweep` instead. Export all five to deploy
+   * either way and to run the module on the local stack
+   * (`export const { handler, connect, disconnect, message, sweep } = createHandlers(myApp)`).
    * @default the room relay, lambda/entry.ts
    */
   readonly entry?: string;
