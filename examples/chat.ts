@@ -49,4 +49,6 @@ export const chat: App = {
   },
 };
 
-export const { connect, disconnect, message, sweep } = createHandlers(chat);
+// `handler` is what the construct deploys (one function for every route and the sweep);
+// the per-route handlers serve `functionPerRoute` and the local stack.
+export const { handler, connect, disconnect, message, sweep } = createHandlers(chat);

@@ -1,8 +1,9 @@
 /**
  * Resolving "the app": a module path (the default runtime entry, or a user
  * app exporting `connect`, `disconnect`, `message` and `sweep` — what
- * `createHandlers` returns, spread into exports) or an object with those
- * functions (`sweep`, the keep-alive, is optional).
+ * `createHandlers` returns, spread into exports — or only `handler`, the
+ * dispatcher the construct deploys) or an object with those functions
+ * (`sweep`, the keep-alive, is optional).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +18,9 @@ function pick(candidate: unknown): WebSocketHandlers | undefined {
   if (typeof c.connect === 'function' && typeof c.disconnect === 'function' && typeof c.message === 'function') {
     return { connect: c.connect, disconnect: c.disconnect, message: c.message, ...(typeof c.sweep === 'function' ? { sweep: c.sweep } : {}) };
   }
+  // Only the dispatcher: it serves every route and the scheduled sweep, as the one deployed function does.
+  const { handler } = candidate as { handler?: WebSocketHandlers['connect'] };
+  if (typeof handler === 'function') return { connect: handler, disconnect: handler, message: handler, sweep: handler };
   return undefined;
 }
 
@@ -24,8 +28,8 @@ export function asHandlers(candidate: unknown, where: string): WebSocketHandlers
   const handlers = pick(candidate) ?? pick((candidate as { default?: unknown } | undefined)?.default);
   if (!handlers) {
     throw new Error(
-      `${where} does not export the Lambda entry points connect, disconnect and message ` +
-        '(export them directly, e.g. `export const { connect, disconnect, message, sweep } = createHandlers(app)`)',
+      `${where} does not export the Lambda entry points: handler, or connect, disconnect and message ` +
+        '(export them directly, e.g. `export const { handler, connect, disconnect, message, sweep } = createHandlers(app)`)',
     );
   }
   return handlers;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../lambda/entry.js';
 import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
 import type { LambdaHandler } from '../../local/types.js';
+import { loadHandlers } from '../../local/handlers-module.js';
 import { openPeer, rejection, type TestPeer } from '../integration/support/protoo.js';
 
 const IDLE_TIMEOUT_MS = 4_000;
@@ -46,6 +47,11 @@ describe('one function for every route', () => {
     b.close();
     const closed = await a.until(() => a.notifications.find((n) => n.method === 'peerClosed'), 5_000, 'peerClosed b');
     expect(closed.data).toEqual({ peerId: 'b' });
+  });
+
+  it('a module exporting only `handler` serves every route and the sweep locally', async () => {
+    const loaded = await loadHandlers({ handler } as never);
+    expect([loaded.connect, loaded.disconnect, loaded.message, loaded.sweep]).toEqual([handler, handler, handler, handler]);
   });
 
   it('refuses an event that is neither a WebSocket route nor a scheduled event', async () => {
