@@ -5,7 +5,7 @@ import { findJava } from './local/java.js';
 // 17+. A developer machine without it leaves that file out and says so; CI
 // always runs it, so a CI machine without Java fails instead of skipping.
 const DYNAMODB_LOCAL_TESTS = 'test/integration/dynamodb-local.test.ts';
-const LATENCY_TESTS = ['test/integration/rate-limit.test.ts', 'test/integration/stuck-peer.test.ts'];
+const LATENCY_TESTS = ['test/integration/rate-limit.test.ts', 'test/integration/stuck-peer.test.ts', 'test/integration/keep-alive.test.ts'];
 const java = findJava();
 
 // Lambda runs Node 22; the AWS SDK's notice that it will drop Node 20 would

@@ -52,7 +52,7 @@ describe('embedded DynamoDB and the runtime environment', () => {
 
   it('a handlers module that does not export connect/disconnect/message is refused with a clear error', async () => {
     await expect(startLocalStack({ handlers: 'test/local/helpers.ts', dynamodb: 'none' })).rejects.toThrow(
-      /does not export the Lambda entry points connect, disconnect and message/,
+      /does not export the Lambda entry points: handler, or connect, disconnect and message/,
     );
   });
 });

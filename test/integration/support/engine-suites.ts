@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import type { RunningEngine } from '../../../local/dynamodb-engines.js';
 import { authorizerSuite } from '../authorizer.suite.js';
 import { hostileInputSuite } from '../hostile-input.suite.js';
-import { keepAliveSuite } from '../keep-alive.suite.js';
 import { protooSemanticsSuite } from '../protoo-semantics.suite.js';
 import { roomRacesSuite } from '../room-races.suite.js';
 import { roomRelaySuite } from '../room-relay.suite.js';
@@ -25,6 +24,5 @@ export function integrationSuitesOn(engineName: EngineName, title: string, extra
     authorizerSuite(current);
     hostileInputSuite(current);
     roomRacesSuite(current);
-    keepAliveSuite(current);
   });
 }
