@@ -20,6 +20,10 @@ export default {
   tsconfigFile: 'tsconfig.stryker.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
+  // Code that runs while modules load (constants, the default handler export)
+  // cannot be attributed to a test: each such mutant would rerun every test,
+  // and the non-isolated runs (vitest.stryker.config.ts) would not reload it.
+  ignoreStatic: true,
   mutate: [
     'lambda/protocol/**/*.ts',
     'lambda/runtime/**/*.ts',

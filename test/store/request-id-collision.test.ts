@@ -9,11 +9,15 @@ import { roomRelay } from '../../lambda/apps/room-relay.js';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
 import { joinedPair, wireRuntime } from './support/wired-runtime.js';
 
-const draws = vi.hoisted(() => ({ queue: [] as number[] }));
-vi.mock(import('../../lambda/protocol/messages.js'), async (importOriginal) => {
-  const original = await importOriginal();
-  return { ...original, generateRequestId: () => draws.queue.shift() ?? original.generateRequestId() };
-});
+/**
+ * The ids generateRequestId will draw next, scripted through Math.random
+ * (only its calls from generateRequestId: nothing else's randomness changes).
+ */
+const draws = { queue: [] as number[] };
+const random = Math.random.bind(Math);
+vi.spyOn(Math, 'random').mockImplementation(() =>
+  draws.queue.length > 0 && new Error().stack?.includes('generateRequestId') ? draws.queue.shift()! / 10_000_000 : random(),
+);
 
 let table: DynaliteTable;
 let rooms = 0;
@@ -23,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await table.close();
+  vi.restoreAllMocks();
 });
 afterEach(() => {
   draws.queue = [];
