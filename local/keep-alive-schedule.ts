@@ -13,6 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { invokeHandler, type FunctionConfig } from './lambda-context.js';
 import type { Logger } from './logger.js';
+import { describeError } from './route-invoker.js';
+import { RunsInFlight } from './runs-in-flight.js';
 import type { LambdaHandler } from './types.js';
 
 /** The keep-alive interval as a share of the idle timeout (AWS's default: 8 of 10 minutes). */
@@ -45,7 +47,7 @@ export function startKeepAliveSchedule(options: {
   functionConfig: FunctionConfig;
   logger: Logger;
 }): KeepAliveSchedule {
-  const running = new Set<Promise<unknown>>();
+  const running = new RunsInFlight();
   const tick = () => {
     const event = {
       version: '0',
@@ -59,19 +61,17 @@ export function startKeepAliveSchedule(options: {
       detail: {},
       managementApiEndpoint: options.managementApiEndpoint(),
     };
-    const run = invokeHandler(options.sweep, event, options.functionConfig, SWEEP_TIMEOUT_MS).catch((error) =>
-      options.logger.error('keep-alive sweep failed', { error: error instanceof Error ? error.message : String(error) }),
+    void running.track(
+      invokeHandler(options.sweep, event, options.functionConfig, SWEEP_TIMEOUT_MS).catch((error) =>
+        options.logger.error('keep-alive sweep failed', { error: describeError(error) }),
+      ),
     );
-    running.add(run);
-    void run.finally(() => running.delete(run));
   };
   const timer = setInterval(tick, options.tickMs);
   return {
     async stop(deadline) {
       clearInterval(timer);
-      while (running.size > 0 && Date.now() < deadline) {
-        await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, 20))]);
-      }
+      await running.idle(deadline);
     },
   };
 }

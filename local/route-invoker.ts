@@ -4,6 +4,7 @@
  * the `beforeInvoke` hook tests use to reproduce AWS timing.
  */
 import { invokeHandler, type FunctionConfig } from './lambda-context.js';
+import { RunsInFlight } from './runs-in-flight.js';
 import type { GatewayOptions } from './gateway-options.js';
 import type { RouteKey, RouteResult, WebSocketEvent } from './types.js';
 
@@ -14,7 +15,7 @@ type InvokerOptions = Pick<
 
 export class RouteInvoker {
   /** Handler runs not yet returned: a stack that stops waits for them before its engine goes. */
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly running = new RunsInFlight();
 
   constructor(private readonly options: InvokerOptions) {}
 
@@ -32,20 +33,12 @@ export class RouteInvoker {
     if (this.options.beforeInvoke) await this.options.beforeInvoke(route, event);
     const handlers = this.options.handlers();
     const handler = route === '$connect' ? handlers.connect : route === '$disconnect' ? handlers.disconnect : handlers.message;
-    const run = invokeHandler(handler, event, this.functionConfig(route), this.options.integrationTimeoutMs);
-    this.running.add(run);
-    try {
-      return await run;
-    } finally {
-      this.running.delete(run);
-    }
+    return this.running.track(invokeHandler(handler, event, this.functionConfig(route), this.options.integrationTimeoutMs));
   }
 
   /** Resolves once every handler run started so far has returned, or at `deadline` (ms since epoch). */
-  async idle(deadline: number): Promise<void> {
-    while (this.running.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => setTimeout(resolve, 20))]);
-    }
+  idle(deadline: number): Promise<void> {
+    return this.running.idle(deadline);
   }
 }
 
