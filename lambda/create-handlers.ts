@@ -83,6 +83,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   function servicesFor(endpoint: () => string, config: RuntimeConfig, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
     let store: RuntimeServices['store'] | undefined;
     let sender: RuntimeServices['sender'] | undefined;
+    const fanOutConcurrency = options.fanOutConcurrency ?? config.fanOutConcurrency;
+    const clientFor = options.managementClient ?? ((url: string) => managementClientFor(url, undefined, fanOutConcurrency));
     // Built on first use: a message the rate limit refuses never needs the store.
     return {
       app,
@@ -91,13 +93,13 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       },
       get sender() {
         if (!sender) {
-          sender = markingErrors(droppingLateAnswers(countingSender(new ConnectionSender((options.managementClient ?? managementClientFor)(endpoint()))), answered));
+          sender = markingErrors(droppingLateAnswers(countingSender(new ConnectionSender(clientFor(endpoint()))), answered));
         }
         return sender;
       },
       log: options.logger ?? createLogger(config.logLevel),
       identities,
-      fanOutConcurrency: options.fanOutConcurrency ?? config.fanOutConcurrency,
+      fanOutConcurrency,
       now: options.now ?? Date.now,
       gone: new GoneLedger(),
       replacementBackoff: replacementBackoffFromEnv(options.env ?? process.env),
@@ -120,16 +122,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         const live = (services = servicesFor(endpoint, config, () => answeredByDeadline));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
         // Connections found Gone are ended once the route's own work is done (gone-ledger.ts).
-        const work = run(live, event, config).then(
-          async (outcome) => {
-            await endReportedGone(live);
-            return outcome;
-          },
-          async (error: unknown) => {
-            await endReportedGone(live);
-            throw error;
-          },
-        );
+        // endReportedGone logs its own failures and never throws, so it cannot mask the route's outcome.
+        const work = run(live, event, config).finally(() => endReportedGone(live));
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
           live.log.warn(`${name} finished after its deadline`, { route: event.requestContext.routeKey, connectionId, outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
         );

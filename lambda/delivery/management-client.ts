@@ -48,8 +48,13 @@ export const LOCAL_STACK_POST_TIMEOUT_MS = 10_000;
  * The settings for an endpoint, with POST_TIMEOUT_MS (milliseconds, a
  * positive integer) from the environment.
  */
-export function managementClientSettings(env: NodeJS.ProcessEnv = process.env, endpoint?: string): ManagementClientSettings {
-  const maxSockets = readConfigFanOut(env) + SPARE_SOCKETS;
+export function managementClientSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  endpoint?: string,
+  /** The configured fan-out (config.ts, FAN_OUT_CONCURRENCY): a socket for each post of a broadcast. */
+  fanOutConcurrency = DEFAULT_FAN_OUT_CONCURRENCY,
+): ManagementClientSettings {
+  const maxSockets = fanOutConcurrency + SPARE_SOCKETS;
   const raw = env.POST_TIMEOUT_MS;
   if (raw === undefined || raw === '') {
     const local = endpoint !== undefined && isLoopback(new URL(endpoint).host);
@@ -60,12 +65,6 @@ export function managementClientSettings(env: NodeJS.ProcessEnv = process.env, e
     throw new Error(`POST_TIMEOUT_MS must be a positive whole number of milliseconds, got "${raw}"`);
   }
   return { ...DEFAULT_MANAGEMENT_CLIENT_SETTINGS, maxSockets, postTimeoutMs };
-}
-
-function readConfigFanOut(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.FAN_OUT_CONCURRENCY);
-  // Validated with the rest of the configuration (config.ts); here only sized from it.
-  return Number.isSafeInteger(value) && value >= 1 ? value : DEFAULT_FAN_OUT_CONCURRENCY;
 }
 
 /** A client whose every call is bounded in time (see ManagementClientSettings). */
@@ -89,8 +88,12 @@ export function createManagementClient(endpoint: string, settings: ManagementCli
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
 /** One client per endpoint (and settings), reused by every warm invocation. */
-export function managementClientFor(endpoint: string, env: NodeJS.ProcessEnv = process.env): ApiGatewayManagementApiClient {
-  const settings = managementClientSettings(env, endpoint);
+export function managementClientFor(
+  endpoint: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fanOutConcurrency?: number,
+): ApiGatewayManagementApiClient {
+  const settings = managementClientSettings(env, endpoint, fanOutConcurrency);
   const key = `${endpoint} ${settings.postTimeoutMs} ${settings.maxSockets}`;
   let client = clients.get(key);
   if (!client) {

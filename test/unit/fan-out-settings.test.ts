@@ -11,8 +11,9 @@ describe('fan-out concurrency', () => {
 
   it('follows FAN_OUT_CONCURRENCY, sockets included', () => {
     expect(readConfig({ TABLE_NAME: 't', FAN_OUT_CONCURRENCY: '40' }).fanOutConcurrency).toBe(40);
-    expect(managementClientSettings({ FAN_OUT_CONCURRENCY: '40' }).maxSockets).toBe(65);
-    expect(managementClientSettings({ FAN_OUT_CONCURRENCY: '40', POST_TIMEOUT_MS: '500' })).toMatchObject({ maxSockets: 65, postTimeoutMs: 500 });
+    const { fanOutConcurrency } = readConfig({ TABLE_NAME: 't', FAN_OUT_CONCURRENCY: '40' });
+    expect(managementClientSettings({}, undefined, fanOutConcurrency).maxSockets).toBe(65);
+    expect(managementClientSettings({ POST_TIMEOUT_MS: '500' }, undefined, fanOutConcurrency)).toMatchObject({ maxSockets: 65, postTimeoutMs: 500 });
   });
 
   it.each(['0', '-3', '2.5', 'many'])('refuses FAN_OUT_CONCURRENCY=%s', (value) => {
