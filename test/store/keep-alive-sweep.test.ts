@@ -4,7 +4,7 @@
  * connections each tick visits, paging through a large bucket, and what a
  * Gone, a failed post and a connection near its 2 h close lead to.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRoomRelay } from '../../lambda/apps/room-relay.js';
 import { DeliveryFailedError } from '../../lambda/delivery/delivery-failed.js';
 import { bucketOf, KEEP_ALIVE_BUCKETS } from '../../lambda/keep-alive/buckets.js';
@@ -15,15 +15,9 @@ import { GoneLedger } from '../../lambda/runtime/gone-ledger.js';
 import { createIdentityCache } from '../../lambda/runtime/identity-cache.js';
 import type { MessageSender, RuntimeServices } from '../../lambda/runtime/ports.js';
 import { StateStore } from '../../lambda/store/state-store.js';
-import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+import { useDynaliteTable } from '../support/dynalite-table.js';
 
-let table: DynaliteTable;
-beforeAll(async () => {
-  table = await startDynaliteTable('keep-alive-test');
-});
-afterAll(async () => {
-  await table.close();
-});
+const table = useDynaliteTable('keep-alive-test');
 
 const INTERVAL_TICKS = 8;
 const settings: KeepAliveSettings = {

@@ -5,20 +5,14 @@
  * as any other post that meets Gone ends it. Real handlers, real store
  * (dynalite); the Management API is the stand-in of wired-runtime.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
-import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+import { useDynaliteTable } from '../support/dynalite-table.js';
 import { joinedPair, wireRuntime, type WiredRuntime } from './support/wired-runtime.js';
 
-let table: DynaliteTable;
+const table = useDynaliteTable();
 let rooms = 0;
 
-beforeAll(async () => {
-  table = await startDynaliteTable();
-});
-afterAll(async () => {
-  await table.close();
-});
 
 /** alice and bob, both joined to a new room. */
 async function twoJoinedPeers(): Promise<{ rt: WiredRuntime; roomId: string }> {

@@ -4,9 +4,9 @@
  * condition (dynalite evaluates it) and another id is drawn, at most five
  * times. The draws are scripted here so the collision is certain.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
-import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+import { useDynaliteTable } from '../support/dynalite-table.js';
 import { joinedPair, wireRuntime } from './support/wired-runtime.js';
 
 /**
@@ -19,14 +19,10 @@ vi.spyOn(Math, 'random').mockImplementation(() =>
   draws.queue.length > 0 && new Error().stack?.includes('generateRequestId') ? draws.queue.shift()! / 10_000_000 : random(),
 );
 
-let table: DynaliteTable;
+const table = useDynaliteTable();
 let rooms = 0;
 
-beforeAll(async () => {
-  table = await startDynaliteTable();
-});
-afterAll(async () => {
-  await table.close();
+afterAll(() => {
   vi.restoreAllMocks();
 });
 afterEach(() => {

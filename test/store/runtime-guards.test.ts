@@ -5,24 +5,18 @@
  * wired-runtime.ts.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../lambda/app/types.js';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
 import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS } from '../../lambda/store/expiry.js';
 import { connectionKey, peerKey, pendingRequestKey, rosterKey } from '../../lambda/store/keys.js';
-import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+import { useDynaliteTable } from '../support/dynalite-table.js';
 import { joinedPair, wireRuntime } from './support/wired-runtime.js';
 
-let table: DynaliteTable;
+const table = useDynaliteTable();
 let rooms = 0;
 const newRoom = () => `guards-${++rooms}`;
 
-beforeAll(async () => {
-  table = await startDynaliteTable();
-});
-afterAll(async () => {
-  await table.close();
-});
 
 /** A clock the test moves; starts on a whole second plus 400 ms, so rounding to seconds shows. */
 function testClock() {

@@ -3,20 +3,14 @@
  * id and its own answer, whatever order the client answers in. Real handlers,
  * real store (dynalite), the room relay relaying alice's requests to bob.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
-import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+import { useDynaliteTable } from '../support/dynalite-table.js';
 import { joinedPair, wireRuntime, type WiredRuntime } from './support/wired-runtime.js';
 
-let table: DynaliteTable;
+const table = useDynaliteTable();
 let rooms = 0;
 
-beforeAll(async () => {
-  table = await startDynaliteTable();
-});
-afterAll(async () => {
-  await table.close();
-});
 
 const requestsTo = (rt: WiredRuntime, connectionId: string) => rt.inbox(connectionId).filter((message) => message.request);
 

@@ -1,23 +1,17 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rosterKey } from '../../lambda/store/keys.js';
 import { StateStore } from '../../lambda/store/state-store.js';
-import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table.js';
+import { useDynaliteTable } from '../support/dynalite-table.js';
 import { peerStoreContract } from '../support/peer-store-contract.js';
 
 // The real DynamoDB clients against embedded dynalite: conditional writes,
 // ReturnValues and paging behave as the engine makes them, not as a mock says.
-let table: DynaliteTable;
+const table = useDynaliteTable();
 let roomCounter = 0;
 const newRoom = () => `room-${++roomCounter}`;
 const storeAt = (nowMs: number = Date.now()) => new StateStore(table.documentClient, table.tableName, () => nowMs);
 
-beforeAll(async () => {
-  table = await startDynaliteTable();
-});
-afterAll(async () => {
-  await table.close();
-});
 
 describe('the PeerStore contract, on DynamoDB (dynalite)', () => {
   peerStoreContract((nowMs) => storeAt(nowMs));

@@ -1,5 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedDynalite } from '../../local/dynalite-engine.js';
 import { createTableInput } from '../../lambda/store/table-schema.js';
 
@@ -27,4 +28,19 @@ export async function startDynaliteTable(tableName = 'protoo-test'): Promise<Dyn
       await engine.stop();
     },
   };
+}
+
+/**
+ * A dynalite table for the test file: started before its tests, stopped
+ * after them. The object returned is filled in by the beforeAll hook.
+ */
+export function useDynaliteTable(tableName?: string): DynaliteTable {
+  const table = {} as DynaliteTable;
+  beforeAll(async () => {
+    Object.assign(table, await startDynaliteTable(tableName));
+  });
+  afterAll(async () => {
+    await table.close?.();
+  });
+  return table;
 }
