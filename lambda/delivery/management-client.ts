@@ -2,6 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DEFAULT_FAN_OUT_CONCURRENCY } from '../config.js';
 import { isLoopback } from './management-endpoint.js';
 import { traced } from '../observability/tracing.js';
+import { staticEndpoint, withoutUnusedMiddleware } from '../lean-sdk-client.js';
 
 /**
  * How long one Management API call may take. API Gateway answers a post in
@@ -70,8 +71,11 @@ export function managementClientSettings(
 /** A client whose every call is bounded in time (see ManagementClientSettings). */
 export function createManagementClient(endpoint: string, settings: ManagementClientSettings): ApiGatewayManagementApiClient {
   const agent = { keepAlive: true, maxSockets: settings.maxSockets };
-  return new ApiGatewayManagementApiClient({
+  const client = new ApiGatewayManagementApiClient({
     endpoint,
+    endpointProvider: staticEndpoint(endpoint),
+    // Every post goes through the same middleware: resolve it once per client, not once per call.
+    cacheMiddleware: true,
     maxAttempts: settings.maxAttempts,
     // NodeHttpHandler options (a plain object: the SDK builds the handler).
     requestHandler: {
@@ -83,6 +87,7 @@ export function createManagementClient(endpoint: string, settings: ManagementCli
       httpsAgent: agent,
     },
   });
+  return withoutUnusedMiddleware(client);
 }
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();

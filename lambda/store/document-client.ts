@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isLoopback } from '../delivery/management-endpoint.js';
 import { traced } from '../observability/tracing.js';
+import { withoutUnusedMiddleware } from '../lean-sdk-client.js';
 
 /**
  * How long one DynamoDB call may take. DynamoDB answers in single-digit ms
@@ -67,7 +68,8 @@ export function createDocumentClient(
       httpsAgent: agent,
     },
   });
-  return DynamoDBDocumentClient.from(client, {
+  // lib-dynamodb refuses cacheMiddleware, and on AWS the endpoint comes from the rule set (it caches it).
+  return DynamoDBDocumentClient.from(withoutUnusedMiddleware(client), {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
 }

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
@@ -32,4 +34,18 @@ describe('SDK client tracing (Powertools Tracer)', () => {
     expect(middlewareNames(client)).not.toBe(before);
     expect(middlewareNames(client)).toMatch(/XRay/i);
   });
+
+  it('does not load the X-Ray SDK when tracing is off: its async hook would slow every promise of the process', () => {
+    // cls-hooked, the X-Ray SDK's context tracking, announces itself as process.namespaces when it installs its hook.
+    const script = "await import('./lambda/entry.ts'); console.log(typeof process.namespaces);";
+    const run = (env: NodeJS.ProcessEnv) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: { PATH: process.env.PATH, TABLE_NAME: 't', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+        encoding: 'utf8',
+      }).trim();
+    expect(run({})).toBe('undefined');
+    expect(run({ AWS_LAMBDA_FUNCTION_NAME: 'fn', POWERTOOLS_TRACE_ENABLED: 'false' })).toBe('undefined');
+    expect(run({ AWS_LAMBDA_FUNCTION_NAME: 'fn' })).toBe('object');
+  }, 30_000);
 });
