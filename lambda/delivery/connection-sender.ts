@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DeliveryFailedError, isDeliveryFailure } from './delivery-failed.js';
 import { isGoneError } from './is-gone.js';
-import { MAX_MESSAGE_BYTES, PayloadTooLargeError, byteLength } from './payload-limit.js';
+import type { EncodedMessage } from '../protocol/encode.js';
 
 export type DeliveryResult = 'sent' | 'gone';
 
@@ -15,8 +15,6 @@ export type DeliveryResult = 'sent' | 'gone';
  * bounded in time by the client (see management-client.ts).
  */
 export class ConnectionSender {
-  private readonly encoder = new TextEncoder();
-
   constructor(private readonly client: ApiGatewayManagementApiClient) {}
 
   /**
@@ -24,12 +22,9 @@ export class ConnectionSender {
    * failing throws DeliveryFailedError (not delivered, not gone); anything
    * else unexpected (a bug: IAM, a malformed call) throws as it is.
    */
-  async post(connectionId: string, message: object): Promise<DeliveryResult> {
-    const payload = JSON.stringify(message);
-    const bytes = byteLength(payload);
-    if (bytes > MAX_MESSAGE_BYTES) throw new PayloadTooLargeError(bytes);
+  async post(connectionId: string, message: EncodedMessage): Promise<DeliveryResult> {
     try {
-      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: this.encoder.encode(payload) }));
+      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: message.data }));
       return 'sent';
     } catch (error) {
       if (isGoneError(error)) return 'gone';

@@ -6,6 +6,7 @@
  * have — removed, `peerClosed` to the peers that knew it, its pending
  * requests failed — so a vanished peer is gone within one interval.
  */
+import { encode } from '../protocol/encode.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { createNotification } from '../protocol/messages.js';
@@ -78,7 +79,7 @@ async function visit(
   if (notice) report.expiring++;
   let delivery: 'sent' | 'gone';
   try {
-    delivery = await services.sender.post(connection.connectionId, notice ?? createNotification(settings.method));
+    delivery = await services.sender.post(connection.connectionId, encode(notice ?? createNotification(settings.method)));
   } catch (error) {
     if (!(error instanceof DeliveryFailedError)) throw error;
     report.undelivered++;

@@ -1,5 +1,5 @@
 import type { AppResponse } from '../app/types.js';
-import { PayloadTooLargeError } from '../delivery/payload-limit.js';
+import { encode, PayloadTooLargeError } from '../protocol/encode.js';
 import { createErrorResponse, createSuccessResponse } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/parse-message.js';
 import type { ErrorAnswer } from './error-answer.js';
@@ -19,13 +19,15 @@ export async function postAnswer(
   const message = response.ok
     ? createSuccessResponse(requestId, response.data ?? {})
     : createErrorResponse(requestId, response.errorCode, response.errorReason);
+  let encoded;
   try {
-    return await services.sender.post(connectionId, message);
+    encoded = encode(message);
   } catch (error) {
     if (!(error instanceof PayloadTooLargeError)) throw error;
     services.log.warn('response too large, answering 413', { connectionId, bytes: error.bytes });
-    return services.sender.post(connectionId, createErrorResponse(requestId, 413, error.message));
+    encoded = encode(createErrorResponse(requestId, 413, error.message));
   }
+  return services.sender.post(connectionId, encoded);
 }
 
 /**
@@ -44,7 +46,7 @@ export async function answerFailedMessage(
   const requestId = parsed.kind === 'request' ? parsed.message.id : parsed.kind === 'invalid-request' ? parsed.id : undefined;
   if (requestId === undefined) return;
   try {
-    await services.sender.post(connectionId, createErrorResponse(requestId, answer.code, answer.reason));
+    await services.sender.post(connectionId, encode(createErrorResponse(requestId, answer.code, answer.reason)));
   } catch (error) {
     services.log.warn('could not answer a failed request', { connectionId, requestId, errorId: answer.errorId, error });
   }

@@ -20,7 +20,7 @@ export function droppingLateAnswers(sender: MessageSender, deadlineHit: () => An
   return {
     async post(connectionId, message) {
       const guard = deadlineHit();
-      const { response, id } = message as { response?: unknown; id?: unknown };
+      const { response, id } = message.message as { response?: unknown; id?: unknown };
       if (guard && response === true && id === guard.requestId && connectionId === guard.connectionId) {
         if (guard.answered) return 'sent';
         guard.answered = true;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProtooError } from '../app/errors.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
-import { PayloadTooLargeError } from '../delivery/payload-limit.js';
+import { PayloadTooLargeError } from '../protocol/encode.js';
 import { AlreadyEnrolledError, RequestIdTakenError, RosterFullError, StaleDataError, StaleRosterEntryError } from '../store/errors.js';
 import { UnstorableDataError } from '../store/storable.js';
 

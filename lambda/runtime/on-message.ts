@@ -1,3 +1,4 @@
+import { encode } from '../protocol/encode.js';
 import { ConnectionReplacedError } from '../app/errors.js';
 import type { AppResponse } from '../app/types.js';
 import { createErrorResponse } from '../protocol/messages.js';
@@ -33,7 +34,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
     // close it so protoo-client reconnects and binds afresh.
     if (parsed.kind !== 'notification' && parsed.kind !== 'response') {
       const id = parsed.kind === 'request' ? parsed.message.id : parsed.id;
-      await services.sender.post(connectionId, createErrorResponse(id, 403, 'unknown connection, reconnect'));
+      await services.sender.post(connectionId, encode(createErrorResponse(id, 403, 'unknown connection, reconnect')));
     }
     await services.sender.close(connectionId);
     return { outcome: 'unknown-connection' };
@@ -42,7 +43,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
 
   switch (parsed.kind) {
     case 'invalid-request': {
-      const result = await services.sender.post(connectionId, createErrorResponse(parsed.id, 400, parsed.reason));
+      const result = await services.sender.post(connectionId, encode(createErrorResponse(parsed.id, 400, parsed.reason)));
       if (result === 'gone') services.gone.report({ connectionId, identity });
       return { outcome: 'error:400', ...where };
     }

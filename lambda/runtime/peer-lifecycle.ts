@@ -1,3 +1,4 @@
+import { encode } from '../protocol/encode.js';
 import type { AppResponse, PeerClosedReason } from '../app/types.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
@@ -68,7 +69,7 @@ export async function endPeer(
 export async function retireReplacedPeer(services: RuntimeServices, old: PeerRecord, ifReachable?: () => Promise<unknown>): Promise<void> {
   // A stuck old connection must not refuse the new one: a post or close
   // that cannot get through is logged and the replacement goes on.
-  const told = await tolerateUndelivered(services, old, () => services.sender.post(old.connectionId, createNotification('peerReplaced', { peerId: old.peerId })));
+  const told = await tolerateUndelivered(services, old, () => services.sender.post(old.connectionId, encode(createNotification('peerReplaced', { peerId: old.peerId }))));
   if (told === 'sent') await ifReachable?.();
   // Close even when the post found it Gone: it may still be inside its own $connect.
   await tolerateUndelivered(services, old, () => services.sender.close(old.connectionId));

@@ -1,3 +1,4 @@
+import type { EncodedMessage } from '../protocol/encode.js';
 import type { App } from '../app/types.js';
 import type { Logger } from '../log.js';
 import type { ConnectionIdentity, KeptConnectionsPage, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from '../store/records.js';
@@ -34,8 +35,8 @@ export interface PeerStore {
 }
 
 export interface MessageSender {
-  /** 'gone' when the connection is dead; throws PayloadTooLargeError over 128 KB. */
-  post(connectionId: string, message: object): Promise<'sent' | 'gone'>;
+  /** 'gone' when the connection is dead. The message is encoded by the caller (protocol/encode.ts), once per broadcast. */
+  post(connectionId: string, message: EncodedMessage): Promise<'sent' | 'gone'>;
   close(connectionId: string): Promise<void>;
 }
 

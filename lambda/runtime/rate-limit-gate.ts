@@ -1,3 +1,4 @@
+import { encode } from '../protocol/encode.js';
 import type { ParsedMessage } from '../protocol/parse-message.js';
 import { createErrorResponse } from '../protocol/messages.js';
 import type { RouteOutcome } from './events.js';
@@ -58,7 +59,7 @@ async function enforce(
   } else if (verdict.report !== undefined) {
     services.log.warn('rate limit: refusing messages', { connectionId, refused: verdict.report, kind });
   }
-  if (requestId !== undefined) await quietly(services, connectionId, () => services.sender.post(connectionId, createErrorResponse(requestId, 429, RATE_LIMITED_REASON)));
+  if (requestId !== undefined) await quietly(services, connectionId, () => services.sender.post(connectionId, encode(createErrorResponse(requestId, 429, RATE_LIMITED_REASON))));
   if (verdict.kind === 'close') await quietly(services, connectionId, () => services.sender.close(connectionId));
   return { outcome: verdict.kind === 'close' ? 'rate-limited-closed' : 'rate-limited' };
 }

@@ -1,8 +1,8 @@
 import { ConnectionReplacedError } from '../app/errors.js';
 import type { AppData, Peer } from '../app/types.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
-import { PayloadTooLargeError } from '../delivery/payload-limit.js';
-import { createNotification, createRequest, generateRequestId } from '../protocol/messages.js';
+import { encode, PayloadTooLargeError, type EncodedMessage } from '../protocol/encode.js';
+import { createNotification, createRequest, generateRequestId, type ProtooNotification } from '../protocol/messages.js';
 import { RequestIdTakenError, StaleDataError } from '../store/errors.js';
 import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
 import { PEER_CONNECTING_RESPONSE, PEER_UNREACHABLE_RESPONSE, endPeer, failPendingRequest, isReallyGone } from './peer-lifecycle.js';
@@ -56,14 +56,19 @@ export class RuntimePeer implements Peer {
     this.record = { ...record, data, version };
   }
 
-  async notify(method: string, data: AppData = {}): Promise<boolean> {
+  notify(method: string, data: AppData = {}): Promise<boolean> {
+    return this.deliver(encode(createNotification(method, data)));
+  }
+
+  /** notify() of a notification already encoded: a broadcast encodes once for all its recipients. */
+  async deliver(notification: EncodedMessage<ProtooNotification>): Promise<boolean> {
     let result: 'sent' | 'gone';
     try {
-      result = await this.services.sender.post(this.connectionId, createNotification(method, data));
+      result = await this.services.sender.post(this.connectionId, notification);
     } catch (error) {
       // Timed out or kept failing: not delivered, and not gone either.
       if (!(error instanceof DeliveryFailedError)) throw error;
-      this.services.log.warn('notification not delivered', { ...this.identity, method, error: error.message });
+      this.services.log.warn('notification not delivered', { ...this.identity, method: notification.message.method, error: error.message });
       return false;
     }
     if (result === 'gone') this.services.gone.report({ connectionId: this.connectionId, identity: this.identity, record: this.record });
@@ -75,7 +80,7 @@ export class RuntimePeer implements Peer {
     const requestId = await this.persistPendingRequest(method, options.context ?? {});
     let result: 'sent' | 'gone';
     try {
-      result = await this.services.sender.post(this.connectionId, createRequest(requestId, method, data));
+      result = await this.services.sender.post(this.connectionId, encode(createRequest(requestId, method, data)));
     } catch (error) {
       if (error instanceof PayloadTooLargeError) await this.services.store.takePendingRequest(this.roomId, this.connectionId, requestId);
       if (!(error instanceof DeliveryFailedError)) throw error;

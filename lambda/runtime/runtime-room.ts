@@ -3,7 +3,7 @@ import type { AppData, AppResponse, EnrollOptions, NotifyAllOptions, Peer, Reply
 import { AlreadyEnrolledError, RosterFullError, StaleRosterEntryError } from '../store/errors.js';
 import type { ConnectionIdentity, PeerRecord, Roster } from '../store/records.js';
 import { settleWithConcurrency } from '../delivery/bounded-map.js';
-import { assertDeliverable } from '../delivery/payload-limit.js';
+import { encode } from '../protocol/encode.js';
 import { createNotification } from '../protocol/messages.js';
 import { postAnswer } from './answer.js';
 import { endPeer } from './peer-lifecycle.js';
@@ -115,8 +115,11 @@ export class RuntimeRoom implements Room {
   }
 
   async notifyPeers(peers: readonly Peer[], method: string, data: AppData = {}): Promise<number> {
-    assertDeliverable(createNotification(method, data));
-    const results = await settleWithConcurrency(peers, this.services.fanOutConcurrency, (peer) => peer.notify(method, data));
+    // Encoded once for every recipient; too large, it fails before any post.
+    const notification = encode(createNotification(method, data));
+    const results = await settleWithConcurrency(peers, this.services.fanOutConcurrency, (peer) =>
+      peer instanceof RuntimePeer ? peer.deliver(notification) : peer.notify(method, data),
+    );
     let delivered = 0;
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') {

@@ -46,7 +46,7 @@ function recordingSender(answers: (connectionId: string) => 'sent' | 'gone' | 'f
     async post(connectionId, message) {
       const answer = answers(connectionId);
       if (answer === 'fail') throw new DeliveryFailedError(connectionId, 'timed out');
-      posted.push({ connectionId, message: message as Posted['message'] });
+      posted.push({ connectionId, message: message.message as Posted['message'] });
       return answer;
     },
     async close() {},

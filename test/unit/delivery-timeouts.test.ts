@@ -6,6 +6,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encode } from '../../lambda/protocol/encode.js';
+import { createNotification } from '../../lambda/protocol/messages.js';
 import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
 import { DeliveryFailedError } from '../../lambda/delivery/delivery-failed.js';
 import {
@@ -14,6 +16,9 @@ import {
   managementClientFor,
   managementClientSettings,
 } from '../../lambda/delivery/management-client.js';
+
+/** A small notification, encoded as every post is. */
+const hi = encode(createNotification('hi'));
 
 type Answer = (res: ServerResponse) => void;
 
@@ -83,7 +88,7 @@ describe('a Management API that never answers', () => {
     loopback = await startLoopback(() => {});
     const sender = senderFor(loopback.endpoint, 300);
     const started = Date.now();
-    const caught = await failure(sender.post('stuck-conn', { notification: true, method: 'hi', data: {} }));
+    const caught = await failure(sender.post('stuck-conn', hi));
     const elapsed = Date.now() - started;
 
     expect(caught).toBeInstanceOf(DeliveryFailedError);
@@ -107,7 +112,7 @@ describe('a Management API that never answers', () => {
 describe('answers from the Management API', () => {
   it('retries a 500 once, then DeliveryFailedError carrying the cause', async () => {
     loopback = await startLoopback(error(500, 'InternalServerErrorException'));
-    const caught = await failure(senderFor(loopback.endpoint, 1_000).post('c', {}));
+    const caught = await failure(senderFor(loopback.endpoint, 1_000).post('c', hi));
     expect(caught).toBeInstanceOf(DeliveryFailedError);
     expect(caught.cause.$metadata.httpStatusCode).toBe(500);
     expect(loopback.requests).toBe(2);
@@ -116,7 +121,7 @@ describe('answers from the Management API', () => {
   it('retries a 429 LimitExceededException (throttled, or the client buffer is full) once, then DeliveryFailedError', async () => {
     loopback = await startLoopback(error(429, 'LimitExceededException'));
     const started = Date.now();
-    const caught = await failure(senderFor(loopback.endpoint, 1_000).post('c', {}));
+    const caught = await failure(senderFor(loopback.endpoint, 1_000).post('c', hi));
     expect(caught).toBeInstanceOf(DeliveryFailedError);
     expect(caught.cause.name).toBe('LimitExceededException');
     expect(loopback.requests).toBe(2);
@@ -126,13 +131,13 @@ describe('answers from the Management API', () => {
 
   it('a 410 is gone, at the first answer', async () => {
     loopback = await startLoopback(error(410, 'GoneException'));
-    expect(await senderFor(loopback.endpoint, 1_000).post('c', {})).toBe('gone');
+    expect(await senderFor(loopback.endpoint, 1_000).post('c', hi)).toBe('gone');
     expect(loopback.requests).toBe(1);
   });
 
   it('a 403 is a bug, not a delivery failure: thrown as it is, not retried', async () => {
     loopback = await startLoopback(error(403, 'ForbiddenException'));
-    const caught = await failure(senderFor(loopback.endpoint, 1_000).post('c', {}));
+    const caught = await failure(senderFor(loopback.endpoint, 1_000).post('c', hi));
     expect(caught).not.toBeInstanceOf(DeliveryFailedError);
     expect(caught.name).toBe('ForbiddenException');
     expect(loopback.requests).toBe(1);
@@ -140,7 +145,7 @@ describe('answers from the Management API', () => {
 
   it('a 200 is sent', async () => {
     loopback = await startLoopback((res) => res.writeHead(200).end());
-    expect(await senderFor(loopback.endpoint, 1_000).post('c', { a: 1 })).toBe('sent');
+    expect(await senderFor(loopback.endpoint, 1_000).post('c', hi)).toBe('sent');
   });
 });
 
@@ -158,7 +163,7 @@ describe('a broadcast with one stuck recipient', () => {
     const sender = senderFor(loopback.endpoint, 500);
     const ids = ['stuck', ...Array.from({ length: 30 }, (_, i) => `ok-${i}`)];
     const started = Date.now();
-    const results = await Promise.allSettled(ids.map(async (id) => [id, await sender.post(id, {})] as const));
+    const results = await Promise.allSettled(ids.map(async (id) => [id, await sender.post(id, hi)] as const));
     const finishedAt = Date.now() - started;
     const delivered = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<readonly [string, string]>).value);
     expect(delivered.map(([id]) => id).sort()).toEqual(ids.slice(1).sort());

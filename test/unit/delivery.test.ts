@@ -1,8 +1,9 @@
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { encode } from '../../lambda/protocol/encode.js';
+import { createNotification } from '../../lambda/protocol/messages.js';
 import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
-import { PayloadTooLargeError } from '../../lambda/delivery/payload-limit.js';
 import { DeliveryFailedError, isDeliveryFailure } from '../../lambda/delivery/delivery-failed.js';
 import { settleWithConcurrency } from '../../lambda/delivery/bounded-map.js';
 import { isGoneError } from '../../lambda/delivery/is-gone.js';
@@ -72,15 +73,15 @@ describe('ConnectionSender', () => {
   it('posts the JSON text and reports sent or gone', async () => {
     const { api, sender: s } = sender();
     api.on(PostToConnectionCommand, { ConnectionId: 'dead' }).rejects(gone());
-    expect(await s.post('live', { a: 1 })).toBe('sent');
-    expect(await s.post('dead', { a: 1 })).toBe('gone');
-    expect(new TextDecoder().decode(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array)).toBe('{"a":1}');
+    expect(await s.post('live', encode(createNotification('a', { n: 1 })))).toBe('sent');
+    expect(await s.post('dead', encode(createNotification('a', { n: 1 })))).toBe('gone');
+    expect(new TextDecoder().decode(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data as Uint8Array)).toBe('{"notification":true,"method":"a","data":{"n":1}}');
   });
 
   it('rethrows errors that are not Gone', async () => {
     const { api, sender: s } = sender();
     api.on(PostToConnectionCommand).rejects(Object.assign(new Error('nope'), { name: 'ForbiddenException' }));
-    await expect(s.post('c', {})).rejects.toThrow('nope');
+    await expect(s.post('c', encode(createNotification('hi')))).rejects.toThrow('nope');
   });
 
   it('throws DeliveryFailedError (not gone) for what is left of a timeout, a network error, a 5xx or a 429', async () => {
@@ -91,11 +92,11 @@ describe('ConnectionSender', () => {
     api.on(PostToConnectionCommand, { ConnectionId: 'reset' }).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     api.on(PostToConnectionCommand, { ConnectionId: 'broken' }).rejects(Object.assign(new Error('oops'), { $metadata: { httpStatusCode: 502 } }));
     for (const id of ['slow', 'full', 'reset', 'broken']) {
-      const failure = await s.post(id, {}).catch((error: unknown) => error);
+      const failure = await s.post(id, encode(createNotification('hi'))).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DeliveryFailedError);
       expect((failure as DeliveryFailedError).connectionId).toBe(id);
     }
-    expect(((await s.post('slow', {}).catch((e: unknown) => e)) as DeliveryFailedError).cause).toBe(timeout);
+    expect(((await s.post('slow', encode(createNotification('hi'))).catch((e: unknown) => e)) as DeliveryFailedError).cause).toBe(timeout);
   });
 
   it('tells delivery failures from bugs', () => {
@@ -107,11 +108,6 @@ describe('ConnectionSender', () => {
     expect(isDeliveryFailure(null)).toBe(false);
   });
 
-  it('refuses a message over 128 KB before calling AWS', async () => {
-    const { api, sender: s } = sender();
-    await expect(s.post('c', { blob: 'x'.repeat(128 * 1024) })).rejects.toBeInstanceOf(PayloadTooLargeError);
-    expect(api.calls()).toHaveLength(0);
-  });
 
   it('treats closing a Gone connection as done, and other failures as errors', async () => {
     const { api, sender: s } = sender();

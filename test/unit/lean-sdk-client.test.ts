@@ -9,6 +9,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode } from '../../lambda/protocol/encode.js';
+import { createNotification } from '../../lambda/protocol/messages.js';
 import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
 import { createManagementClient, DEFAULT_MANAGEMENT_CLIENT_SETTINGS } from '../../lambda/delivery/management-client.js';
 import { createDocumentClient, DEFAULT_DOCUMENT_CLIENT_SETTINGS } from '../../lambda/store/document-client.js';
@@ -53,8 +55,8 @@ describe('the Management API client', () => {
     Object.assign(client.config, { credentials: async () => credentials });
     const sender = new ConnectionSender(client);
     received.length = 0;
-    expect(await sender.post('conn-A=', { notification: true, method: 'first', data: {} })).toBe('sent');
-    expect(await sender.post('conn-B=', { notification: true, method: 'second', data: { n: 2 } })).toBe('sent');
+    expect(await sender.post('conn-A=', encode(createNotification('first')))).toBe('sent');
+    expect(await sender.post('conn-B=', encode(createNotification('second', { n: 2 })))).toBe('sent');
     await sender.close('conn-C=');
     expect(received.map(({ method, url }) => `${method} ${url}`)).toEqual([
       'POST /prod/@connections/conn-A%3D',

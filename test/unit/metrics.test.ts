@@ -1,10 +1,15 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { encode } from '../../lambda/protocol/encode.js';
+import { createNotification } from '../../lambda/protocol/messages.js';
 import type { LogFields } from '../../lambda/log.js';
 import { countingSender } from '../../lambda/observability/counting-sender.js';
 import { meteredLogger } from '../../lambda/observability/metered-logger.js';
 import { createRuntimeMetrics, EmfRuntimeMetrics, NO_METRICS, type PostResult, type RuntimeMetrics } from '../../lambda/observability/metrics.js';
+
+/** A small notification, encoded as every post is. */
+const hi = encode(createNotification('hi'));
 
 type Emf = { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] }; [key: string]: unknown };
 
@@ -110,9 +115,9 @@ describe('the counting sender', () => {
       },
       metrics,
     );
-    expect(await sender.post('c1', {})).toBe('sent');
-    expect(await sender.post('c2', {})).toBe('gone');
-    await expect(sender.post('c3', {})).rejects.toThrow('timed out');
+    expect(await sender.post('c1', hi)).toBe('sent');
+    expect(await sender.post('c2', hi)).toBe('gone');
+    await expect(sender.post('c3', hi)).rejects.toThrow('timed out');
     expect(posts).toEqual(['sent', 'gone', 'failed']);
   });
 });

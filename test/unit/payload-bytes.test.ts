@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../lambda/app/types.js';
-import { MAX_MESSAGE_BYTES } from '../../lambda/delivery/payload-limit.js';
+import { MAX_MESSAGE_BYTES } from '../../lambda/protocol/encode.js';
 import { createNotification, createSuccessResponse } from '../../lambda/protocol/messages.js';
 import { createHarness, messageEvent } from './support/harness.js';
 
@@ -91,5 +91,24 @@ describe('the 128 KB limit counts UTF-8 bytes', () => {
     await h.handlers.message(messageEvent('c1', { request: true, id: 8, method: 'whisper' }));
     expect(h.postedTo('c-bob')).toEqual([]);
     expect(h.postedTo('c1')).toEqual([{ response: true, id: 8, ok: false, errorCode: 413, errorReason: expect.stringContaining(`${MAX_MESSAGE_BYTES + 1} bytes`) }]);
+  });
+
+  it('encodes a broadcast once, not once per recipient, and every recipient gets the same bytes', async () => {
+    let serialized = 0;
+    // JSON.stringify calls toJSON each time it serializes the notification.
+    const data = { toJSON: () => (serialized++, { text: 'hello' }) };
+    const h = createHarness({
+      onRequest: async (_request, { room, peer, accept }) => {
+        const others = (await room.getPeers()).filter((other) => other.id !== peer.id);
+        await accept({ delivered: await room.notifyPeers(others, 'chat', data) });
+      },
+    });
+    h.givenConnection('c1', 'room1', 'alice');
+    const others = ['bob', 'carol', 'dave', 'erin'];
+    h.givenRoom('room1', [{ peerId: 'alice', connectionId: 'c1' }, ...others.map((peerId) => ({ peerId, connectionId: `c-${peerId}` }))]);
+    await h.handlers.message(messageEvent('c1', { request: true, id: 9, method: 'shout' }));
+    expect(h.postedTo('c1')).toEqual([{ response: true, id: 9, ok: true, data: { delivered: 4 } }]);
+    for (const peerId of others) expect(h.postedTo(`c-${peerId}`)).toEqual([{ notification: true, method: 'chat', data: { text: 'hello' } }]);
+    expect(serialized).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_BYTES } from '../../delivery/payload-limit.js';
+import { MAX_MESSAGE_BYTES } from '../../protocol/encode.js';
 
 /**
  * A room's declared capacity. The `join` answer and `getPeers` list every
