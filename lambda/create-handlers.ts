@@ -1,13 +1,9 @@
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { App } from './app/types.js';
-import { readConfig, type RuntimeConfig } from './config.js';
-import { ConnectionSender } from './delivery/connection-sender.js';
-import { managementClientFor } from './delivery/management-client.js';
+import { buildContainer, type Container, type ContainerOptions } from './container.js';
 import { managementEndpoint } from './delivery/management-endpoint.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger } from './log.js';
 import { answerFailedMessage } from './runtime/answer.js';
-import { internalErrorAnswer, type ErrorAnswer } from './runtime/error-answer.js';
+import { internalErrorAnswer, markingErrors, type ErrorAnswer } from './runtime/error-answer.js';
 import type { RouteOutcome, WebSocketEvent, WebSocketResult } from './runtime/events.js';
 import { createIdentityCache } from './runtime/identity-cache.js';
 import { GoneLedger } from './runtime/gone-ledger.js';
@@ -18,28 +14,13 @@ import { onMessage } from './runtime/on-message.js';
 import type { RuntimeServices } from './runtime/ports.js';
 import { RateLimiter } from './runtime/rate-limit.js';
 import { RATE_LIMITED_OUTCOMES } from './runtime/rate-limit-gate.js';
-import { documentClientFor } from './store/document-client.js';
-import { StateStore } from './store/state-store.js';
-import { markingErrors } from './runtime/error-answer.js';
-import { replacementBackoffFromEnv } from './runtime/replacement-backoff-settings.js';
 import { answerBudgetMs, DeadlineExceededError, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
 import { droppingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
-import { countingSender } from './observability/counting-sender.js';
 import { tickAt } from './keep-alive/buckets.js';
-import { keepAliveSettingsFromEnv } from './keep-alive/settings.js';
 import { sweep, type SweepReport } from './keep-alive/sweep.js';
 
-export interface HandlerOptions {
-  /** Read on every invocation, so a local stack can point at its own engine. */
-  env?: NodeJS.ProcessEnv;
-  /** Injected clients (tests); by default one per endpoint, reused while warm. */
-  documentClient?: DynamoDBDocumentClient;
-  managementClient?: (endpoint: string) => ApiGatewayManagementApiClient;
-  logger?: Logger;
-  now?: () => number;
-  /** PostToConnection calls in flight at once during a broadcast; FAN_OUT_CONCURRENCY otherwise. */
-  fanOutConcurrency?: number;
-}
+/** Configuration and clients: read and built once, at the first invocation (container.ts). */
+export type HandlerOptions = ContainerOptions;
 
 export type WebSocketHandler = (event: WebSocketEvent, context?: unknown) => Promise<WebSocketResult>;
 
@@ -77,38 +58,33 @@ export interface Handlers {
  */
 export function createHandlers(app: App, options: HandlerOptions = {}): Handlers {
   const identities = createIdentityCache();
-  // One per container, like the identity cache: the settings come with each invocation's config.
   const limiter = new RateLimiter();
+  let container: Container | undefined;
+  // Kept once built; a configuration error fails this invocation and is read again at the next.
+  const warm = () => (container ??= buildContainer(options));
 
-  function servicesFor(endpoint: () => string, config: RuntimeConfig, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
-    let store: RuntimeServices['store'] | undefined;
+  /** One invocation's view: the container's parts, its own Gone ledger, and its sender's late-answer guard. */
+  function servicesFor(warmed: Container, endpoint: () => string, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
     let sender: RuntimeServices['sender'] | undefined;
-    const fanOutConcurrency = options.fanOutConcurrency ?? config.fanOutConcurrency;
-    const clientFor = options.managementClient ?? ((url: string) => managementClientFor(url, undefined, fanOutConcurrency));
-    // Built on first use: a message the rate limit refuses never needs the store.
     return {
       app,
-      get store() {
-        return (store ??= markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint, config.dynamodbTimeoutMs), config.tableName, options.now)));
-      },
+      store: warmed.store,
+      // Built on first use: a message the rate limit refuses never posts.
       get sender() {
-        if (!sender) {
-          sender = markingErrors(droppingLateAnswers(countingSender(new ConnectionSender(clientFor(endpoint()))), answered));
-        }
-        return sender;
+        return (sender ??= markingErrors(droppingLateAnswers(warmed.senderFor(endpoint()), answered)));
       },
-      log: options.logger ?? createLogger(config.logLevel),
+      log: warmed.log,
       identities,
-      fanOutConcurrency,
-      now: options.now ?? Date.now,
+      fanOutConcurrency: warmed.fanOutConcurrency,
+      now: warmed.now,
       gone: new GoneLedger(),
-      replacementBackoff: replacementBackoffFromEnv(options.env ?? process.env),
+      replacementBackoff: warmed.replacementBackoff,
     };
   }
 
   function route(
     name: string,
-    run: (services: RuntimeServices, event: WebSocketEvent, config: RuntimeConfig) => Promise<RouteOutcome>,
+    run: (services: RuntimeServices, event: WebSocketEvent, container: Container) => Promise<RouteOutcome>,
     failure: (answer: ErrorAnswer) => WebSocketResult,
   ): WebSocketHandler {
     return async (event, context) => {
@@ -117,13 +93,14 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       let services: RuntimeServices | undefined;
       let answeredByDeadline: AnsweredByDeadline | undefined;
       try {
-        const config = readConfig(options.env ?? process.env);
+        const warmed = warm();
+        const { config } = warmed;
         const endpoint = () => managementEndpoint(event.requestContext, config.managementApiEndpoint);
-        const live = (services = servicesFor(endpoint, config, () => answeredByDeadline));
+        const live = (services = servicesFor(warmed, endpoint, () => answeredByDeadline));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
         // Connections found Gone are ended once the route's own work is done (gone-ledger.ts).
         // endReportedGone logs its own failures and never throws, so it cannot mask the route's outcome.
-        const work = run(live, event, config).finally(() => endReportedGone(live));
+        const work = run(live, event, warmed).finally(() => endReportedGone(live));
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
           live.log.warn(`${name} finished after its deadline`, { route: event.requestContext.routeKey, connectionId, outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
         );
@@ -153,10 +130,8 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   /** Throws on failure, so that Lambda's Errors metric and the alarms see a failed run. */
   const sweepHandler: SweepHandler = async (event, context) => {
     const started = Date.now();
-    const env = options.env ?? process.env;
-    const config = readConfig(env);
-    const log = options.logger ?? createLogger(config.logLevel);
-    const settings = keepAliveSettingsFromEnv(env);
+    const warmed = warm();
+    const { config, keepAlive: settings, log } = warmed;
     if (!settings.enabled) return { outcome: 'disabled' };
     const now = event.time ? Date.parse(event.time) : Date.now();
     const tick = tickAt(Number.isFinite(now) ? now : Date.now(), settings.tickMs);
@@ -165,7 +140,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       if (!configured) throw new Error('the sweep needs MANAGEMENT_API_ENDPOINT (set by the CDK construct)');
       return managementEndpoint({}, configured);
     };
-    const services = servicesFor(endpoint, config, () => undefined);
+    const services = servicesFor(warmed, endpoint, () => undefined);
     try {
       const report = await withDeadline(sweep(services, settings, tick, services.now()), workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
         log.warn('sweep finished after its deadline', { route: 'sweep', outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
@@ -185,7 +160,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     connect: route('connect', onConnect, ({ code, reason }) => ({ statusCode: code, body: reason })),
     disconnect: route('disconnect', onDisconnect, () => ({ statusCode: 200 })),
     // A thrown $default would make API Gateway send its own error frame to the client.
-    message: route('message', (services, event, config) => onMessage(services, event, { limiter, settings: config.rateLimit }), () => ({
+    message: route('message', (services, event, { config }) => onMessage(services, event, { limiter, settings: config.rateLimit }), () => ({
       statusCode: 200,
     })),
   };

@@ -35,13 +35,23 @@ export function asHandlers(candidate: unknown, where: string): WebSocketHandlers
   return handlers;
 }
 
-/** Imports a handlers module (TypeScript works under tsx and vitest). */
-export async function loadHandlers(spec: string | WebSocketHandlers, cwd = process.cwd()): Promise<WebSocketHandlers> {
+/**
+ * Imports a handlers module (TypeScript works under tsx and vitest).
+ * `instance` names a fresh instance of the module: handlers configure
+ * themselves once, at their first invocation (lambda/container.ts), so
+ * each local stack loads its own, as each Lambda container does, and a
+ * later stack in the same process (another table, another engine) is not
+ * served by handlers configured for an earlier one. The module's own
+ * imports are shared.
+ */
+export async function loadHandlers(spec: string | WebSocketHandlers, cwd = process.cwd(), instance?: string): Promise<WebSocketHandlers> {
   if (typeof spec !== 'string') return asHandlers(spec, 'the handlers object');
   const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
+  const url = pathToFileURL(path);
+  if (instance !== undefined) url.searchParams.set('instance', instance);
   let mod: unknown;
   try {
-    mod = await import(pathToFileURL(path).href);
+    mod = await import(url.href);
   } catch (error) {
     throw new Error(`cannot load the app module ${path}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,

@@ -3,11 +3,11 @@
  * engine with the runtime's table, the emulated WebSocket API and its
  * Management API on one HTTP port, serving an app's Lambda handlers.
  *
- * The runtime reads its configuration from process.env on every
+ * The runtime reads its configuration from process.env once, at its first
  * invocation, so this sets TABLE_NAME and DYNAMODB_ENDPOINT (and, only for
  * a local engine when no AWS credentials are configured, dummy keys; see
- * aws-credentials.ts) for as long as the stack runs, and restores them on
- * stop().
+ * aws-credentials.ts) for as long as the stack runs, restores them on
+ * stop(), and loads a fresh instance of the app module for each stack.
  * process.env is per process: two stacks with different tables or engines
  * cannot run in one process at the same time (it throws rather than mix
  * them up); vitest runs each test file in its own process.
@@ -224,7 +224,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     });
 
-    const handlers = await loadHandlers(options.handlers ?? DEFAULT_APP);
+    const apiId = newApiId();
+    const handlers = await loadHandlers(options.handlers ?? DEFAULT_APP, process.cwd(), apiId);
     const keepAliveWanted = options.keepAlive !== false && userEnv.KEEP_ALIVE !== 'off';
     if (keepAliveWanted && !handlers.sweep) {
       logger.warn('the app module exports no `sweep`: no keep-alive, idle connections close after the idle timeout (export it from createHandlers)');
@@ -233,7 +234,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       typeof options.authorizer === 'function' ? { handler: options.authorizer } : options.authorizer;
 
     let domainName = options.domainName ?? '';
-    const apiId = newApiId();
     const gateway = new WebSocketGateway({
       handlers: () => handlers,
       stage,

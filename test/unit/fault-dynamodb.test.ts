@@ -33,11 +33,15 @@ const log = (level: string) => (message: string, fields: LogFields = {}) => {
   logs.push({ level, message, ...fields });
   logged.emit(message, fields);
 };
-const handlers = createHandlers(roomRelay, {
-  env,
-  managementClient: () => managementClient,
-  logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-});
+/** Handlers configured with `env` plus `deadline` (they read it once, as a warm container does). */
+function handlersWith(deadline: { INVOCATION_DEADLINE_MS?: string }) {
+  return createHandlers(roomRelay, {
+    env: { ...env, ...deadline },
+    managementClient: () => managementClient,
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+  });
+}
+let handlers: ReturnType<typeof handlersWith>;
 
 function postedTo(connectionId: string): any[] {
   return api
@@ -104,7 +108,7 @@ describe('a DynamoDB that answers with errors', () => {
   it.each<[DynamoFault]>([['throttling'], ['provisioned-throughput'], ['http-500']])(
     '%s: retried 3 times within bounds, then answered 503, and everything works once it recovers',
     async (fault) => {
-      env.INVOCATION_DEADLINE_MS = '8000';
+      handlers = handlersWith({ INVOCATION_DEADLINE_MS: '8000' });
       const pair = await joinedPair(`room-${fault}`);
       const { elapsed } = await getPeersDuring(fault, pair.bob);
       // maxAttempts 3: the SDK gave up before the deadline (its backoff is ≤ 1.5 s in all).
@@ -117,7 +121,7 @@ describe('a DynamoDB that answers with errors', () => {
 
 describe('a DynamoDB that accepts TCP and never answers', () => {
   it('is answered 503 at the deadline (INVOCATION_DEADLINE_MS), the late failure is logged, and everything works once it recovers', async () => {
-    env.INVOCATION_DEADLINE_MS = '1500';
+    handlers = handlersWith({ INVOCATION_DEADLINE_MS: '1500' });
     const pair = await joinedPair('room-silent');
     const late = once(logged, 'message finished after its deadline');
     const { elapsed } = await getPeersDuring('silent', pair.bob);
@@ -133,7 +137,7 @@ describe('a DynamoDB that accepts TCP and never answers', () => {
   });
 
   it('derives the deadline from the Lambda context: the remaining time less the reserve to answer', async () => {
-    delete env.INVOCATION_DEADLINE_MS;
+    handlers = handlersWith({});
     const pair = await joinedPair('room-context');
     dynamo.fault = 'silent';
     const late = once(logged, 'message finished after its deadline');
