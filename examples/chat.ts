@@ -3,15 +3,17 @@
  * Deploy it with the construct's `entry` prop, or run it locally with
  * `PROTOO_APP=examples/chat.ts npm start`.
  */
-import { ProtooError, createHandlers, type App } from '../lambda/index.js';
+import { ProtooError, createHandlers, type App, type ReplyHandle } from '../lambda/index.js';
 
+/** Every peer's data; and what a server → client ping carries to its answer. */
 type ChatPeerData = { name?: string };
+type ChatRequestState = { replyTo: ReplyHandle };
 
-export const chat: App = {
+export const chat: App<ChatPeerData, ChatRequestState> = {
   // protoo-server's 'connectionrequest': accept or reject with a code.
   onConnectionRequest({ peerId, query }, { accept, reject }) {
     if (query.token !== 'secret') return reject(401, 'bad token');
-    accept({ name: peerId } satisfies ChatPeerData);
+    accept({ name: peerId });
   },
 
   // protoo-server's peer 'request' event: accept, reject, or throw.
@@ -19,11 +21,11 @@ export const chat: App = {
     switch (method) {
       case 'setName': {
         if (typeof data.name !== 'string') return reject(400, 'name must be a string');
-        await peer.setData({ name: data.name } satisfies ChatPeerData);
+        await peer.setData({ name: data.name });
         return accept();
       }
       case 'say': {
-        const { name } = await peer.getData<ChatPeerData>();
+        const { name } = await peer.getData();
         const delivered = await room.notifyAll('said', { from: name, text: data.text }, { except: [peer.id] });
         return accept({ delivered });
       }
@@ -32,7 +34,7 @@ export const chat: App = {
         // in another invocation, so hand it a way to reply to this request.
         const target = await room.getPeer(String(data.peerId));
         if (!target) throw new ProtooError(404, 'no such peer');
-        await target.request('ping', {}, { context: { replyTo: defer() } });
+        await target.request('ping', {}, { state: { replyTo: defer() } });
         return;
       }
       default:
@@ -41,11 +43,11 @@ export const chat: App = {
   },
 
   async onResponse(response, { room, request }) {
-    if (request.method === 'ping') await room.answer(request.context.replyTo as never, response);
+    if (request.method === 'ping') await room.answer(request.state.replyTo, response);
   },
 
   async onPeerClosed({ peerId, data }, { room }) {
-    await room.notifyAll('left', { peerId, name: (data as ChatPeerData).name });
+    await room.notifyAll('left', { peerId, name: data.name });
   },
 };
 

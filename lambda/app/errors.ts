@@ -33,4 +33,15 @@ export class RoomFullError extends ProtooError {
   }
 }
 
-export { StaleDataError } from '../store/errors.js';
+/**
+ * The peer changed since this handler read it: replaced, closed, or its
+ * data written by someone else (a concurrent join). Thrown by
+ * `peer.setData()`, and by `peer.getData()` on a peer that is no longer
+ * bound where it was listed; answered 409 unless the app handles it.
+ */
+export class PeerDataChangedError extends ProtooError {
+  override readonly name = 'PeerDataChangedError';
+  constructor(readonly peerId: string) {
+    super(409, `peer "${peerId}" changed since it was read`);
+  }
+}

@@ -86,7 +86,7 @@ export async function onMessage(services: RuntimeServices, event: WebSocketEvent
       await services.app.onResponse?.(response, {
         peer: new RuntimePeer(services, identity),
         room: new RuntimeRoom(services, identity.roomId),
-        request: { method: taken.method, context: taken.context },
+        request: { method: taken.method, state: taken.state },
       });
       return { outcome: 'response', method: taken.method, ...where };
     }

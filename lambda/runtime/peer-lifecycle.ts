@@ -154,7 +154,7 @@ export async function failPendingRequest(
     await services.app.onResponse?.(response, {
       peer: new RuntimePeer(services, identity, record),
       room: new RuntimeRoom(services, identity.roomId),
-      request: { method: taken.method, context: taken.context },
+      request: { method: taken.method, state: taken.state },
     });
   } catch (error) {
     services.log.error('onResponse failed for an unanswerable request', { ...identity, method: taken.method, error });

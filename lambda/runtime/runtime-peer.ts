@@ -1,4 +1,4 @@
-import { ConnectionReplacedError } from '../app/errors.js';
+import { ConnectionReplacedError, PeerDataChangedError } from '../app/errors.js';
 import type { AppData, Peer } from '../app/types.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { encode, PayloadTooLargeError, type EncodedMessage } from '../protocol/encode.js';
@@ -13,7 +13,7 @@ import type { RuntimeServices } from './ports.js';
  * invocation. The peer whose connection sent the message being handled is
  * `self`: finding its item bound elsewhere means this connection lost its
  * peerId (ConnectionReplacedError, so the runtime closes it); for any other
- * peer it only means the handle is stale (StaleDataError).
+ * peer it only means the handle is stale (PeerDataChangedError).
  */
 export class RuntimePeer implements Peer {
   constructor(
@@ -36,8 +36,8 @@ export class RuntimePeer implements Peer {
     return this.identity.connectionId;
   }
 
-  async getData<T extends AppData = AppData>(): Promise<T> {
-    return (await this.currentRecord()).data as T;
+  async getData(): Promise<AppData> {
+    return (await this.currentRecord()).data;
   }
 
   async setData(data: AppData): Promise<void> {
@@ -46,12 +46,13 @@ export class RuntimePeer implements Peer {
     try {
       version = await this.services.store.updatePeerData(this.identity, record.version, data);
     } catch (error) {
-      // Replaced, closed or written meanwhile: only a read tells which.
-      if (error instanceof StaleDataError && this.self) {
+      if (!(error instanceof StaleDataError)) throw error;
+      // Replaced, closed or written meanwhile: only a read tells which (its own connection replaced: ConnectionReplacedError).
+      if (this.self) {
         this.record = undefined;
         await this.currentRecord();
       }
-      throw error;
+      throw new PeerDataChangedError(this.id);
     }
     this.record = { ...record, data, version };
   }
@@ -75,9 +76,9 @@ export class RuntimePeer implements Peer {
     return result === 'sent';
   }
 
-  async request(method: string, data: AppData = {}, options: { context?: AppData } = {}): Promise<number> {
+  async request(method: string, data: AppData = {}, options: { state?: AppData } = {}): Promise<number> {
     // Persist first: the client may answer before post() even returns.
-    const requestId = await this.persistPendingRequest(method, options.context ?? {});
+    const requestId = await this.persistPendingRequest(method, options.state ?? {});
     let result: 'sent' | 'gone';
     try {
       result = await this.services.sender.post(this.connectionId, encode(createRequest(requestId, method, data)));
@@ -111,11 +112,11 @@ export class RuntimePeer implements Peer {
   }
 
   /** Ids are random (as protoo-client's); on the rare collision, draw another. */
-  private async persistPendingRequest(method: string, context: AppData): Promise<number> {
+  private async persistPendingRequest(method: string, state: AppData): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       const requestId = generateRequestId();
       try {
-        await this.services.store.putPendingRequest({ roomId: this.roomId, targetConnectionId: this.connectionId, requestId, method, context });
+        await this.services.store.putPendingRequest({ roomId: this.roomId, targetConnectionId: this.connectionId, requestId, method, state });
         return requestId;
       } catch (error) {
         if (!(error instanceof RequestIdTakenError) || attempt === 5) throw error;
@@ -128,7 +129,7 @@ export class RuntimePeer implements Peer {
       const record = await this.services.store.getPeer(this.roomId, this.id);
       if (!record || record.connectionId !== this.connectionId) {
         if (this.self) throw new ConnectionReplacedError(this.id);
-        throw new StaleDataError(`peer ${this.id} is no longer bound to connection ${this.connectionId}`);
+        throw new PeerDataChangedError(this.id);
       }
       this.record = record;
     }

@@ -173,11 +173,11 @@ export class MemoryStore implements PeerStore {
   }
 
   async putPendingRequest(request: PendingRequestRecord): Promise<void> {
-    const context = stored('context', request.context);
+    const state = stored('state', request.state);
     const room = inRoom(this.table.pending, request.roomId);
     const key = `${request.targetConnectionId}#${request.requestId}`;
     if (this.live(room.get(key))) throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
-    room.set(key, { ...request, context, expiresAt: this.ttl(PENDING_REQUEST_TTL_SECONDS) });
+    room.set(key, { ...request, state, expiresAt: this.ttl(PENDING_REQUEST_TTL_SECONDS) });
   }
 
   async takePendingRequest(roomId: string, targetConnectionId: string, requestId: number): Promise<PendingRequestRecord | undefined> {

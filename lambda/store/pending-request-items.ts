@@ -17,7 +17,7 @@ export class PendingRequestItems {
 
   /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
   async put(request: PendingRequestRecord): Promise<void> {
-    const context = storableAttribute('context', request.context);
+    const state = storableAttribute('state', request.state);
     try {
       await this.table.client.send(
         new PutCommand({
@@ -25,7 +25,7 @@ export class PendingRequestItems {
           Item: {
             ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
             ...request,
-            context,
+            state,
             [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
@@ -64,6 +64,6 @@ function toPendingRequestRecord(item: Item): PendingRequestRecord {
     targetConnectionId: String(item.targetConnectionId),
     requestId: Number(item.requestId),
     method: String(item.method),
-    context: (item.context as Item | undefined) ?? {},
+    state: (item.state as Item | undefined) ?? {},
   };
 }

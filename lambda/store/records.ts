@@ -45,8 +45,8 @@ export interface PendingRequestRecord {
   targetConnectionId: string;
   requestId: number;
   method: string;
-  /** Whatever the app attached to `peer.request(..., { context })`. */
-  context: Record<string, unknown>;
+  /** Whatever the app attached to `peer.request(..., { state })`, handed back to onResponse. */
+  state: Record<string, unknown>;
 }
 
 /** Enrolled peers: peerId → the connectionId that enrolled it. */

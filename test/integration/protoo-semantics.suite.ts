@@ -61,7 +61,7 @@ function protooTestApp(observed: Observed): App {
           const target = await room.getPeer(String(data.peerId));
           if (!target) return reject(404, 'no such peer');
           const replyTo = defer();
-          await target.request('hello', { foo: 'bar' }, { context: { replyTo } });
+          await target.request('hello', { foo: 'bar' }, { state: { replyTo } });
           return;
         }
         case 'notifyPeer': {
@@ -83,7 +83,7 @@ function protooTestApp(observed: Observed): App {
 
     async onResponse(response, { peer, room, request }) {
       observed.responses.push({ roomId: room.id, peerId: peer.id, method: request.method, ok: response.ok });
-      const replyTo = request.context.replyTo as ReplyHandle | undefined;
+      const replyTo = request.state.replyTo as ReplyHandle | undefined;
       if (replyTo) await room.answer(replyTo, response);
     },
 

@@ -6,6 +6,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { PeerDataChangedError } from '../../lambda/app/errors.js';
 import type { App } from '../../lambda/app/types.js';
 import { roomRelay } from '../../lambda/apps/room-relay.js';
 import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS } from '../../lambda/store/expiry.js';
@@ -50,6 +51,65 @@ describe('peer data is written only by the connection that owns the peer', () =>
     expect(rt.inbox('c-old')).toEqual([{ notification: true, method: 'peerReplaced', data: { peerId: 'pat' } }]);
     expect(rt.closed).toContain('c-old');
     expect(rt.lastOutcome('message')).toMatchObject({ outcome: 'replaced-connection-closed', method: 'write' });
+  });
+});
+
+describe('a peer changed under a write is the app\'s PeerDataChangedError (409), never a store error', () => {
+  type Counter = { n: number };
+
+  it('setData after another write of the same peer: 409 with a reason that names no connection, and the first write stays', async () => {
+    const roomId = newRoom();
+    let writeMeanwhile: (() => Promise<unknown>) | undefined;
+    const seen: unknown[] = [];
+    const app: App<Counter> = {
+      onConnectionRequest: (_request, { accept }) => accept({ n: 0 }),
+      async onRequest({ method }, { peer, accept }) {
+        if (method === 'bump') {
+          const { n } = await peer.getData();
+          await peer.setData({ n: n + 1 });
+          return accept({ n: n + 1 });
+        }
+        const { n } = await peer.getData();
+        await writeMeanwhile?.();
+        try {
+          await peer.setData({ n: n + 100 });
+        } catch (error) {
+          seen.push(error);
+          throw error;
+        }
+      },
+    };
+    const rt = wireRuntime(table, app as App);
+    await rt.connect('c-1', roomId, 'kim');
+    writeMeanwhile = () => rt.request('c-1', 'bump');
+
+    const answer = await rt.request('c-1', 'slow');
+    expect(answer).toEqual({ response: true, id: expect.any(Number), ok: false, errorCode: 409, errorReason: 'peer "kim" changed since it was read' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(PeerDataChangedError);
+    expect(seen[0]).toMatchObject({ peerId: 'kim', code: 409 });
+    expect((await rt.store.getPeer(roomId, 'kim'))!.data).toEqual({ n: 1 });
+  });
+
+  it('getData of another peer whose handle went stale (replaced between the roster read and its data read)', async () => {
+    const roomId = newRoom();
+    let replaceOther: (() => Promise<unknown>) | undefined;
+    const app: App = {
+      async onRequest({ method }, { peer, room, accept }) {
+        if (method === 'join') return void (await room.enroll(peer), await accept());
+        // The roster's peers read their data lazily, at getData.
+        const other = (await room.getRoster()).find((peer) => peer.id === 'lee')!;
+        await replaceOther?.();
+        const failure = await other.getData().catch((error: unknown) => error);
+        await accept({ changed: failure instanceof PeerDataChangedError, code: (failure as PeerDataChangedError).code });
+      },
+    };
+    const rt = wireRuntime(table, app);
+    await rt.connect('c-kim', roomId, 'kim');
+    await rt.connect('c-lee', roomId, 'lee');
+    await rt.request('c-lee', 'join');
+    replaceOther = () => rt.connect('c-lee-2', roomId, 'lee');
+    expect(await rt.request('c-kim', 'look')).toMatchObject({ ok: true, data: { changed: true, code: 409 } });
   });
 });
 

@@ -63,8 +63,8 @@ describe.each(engines)('storable data on %s', (kind) => {
     expect((await store.getPeer(who.roomId, who.peerId))!.data).toEqual(updated);
     expect((await store.listPeers(who.roomId))[0].data).toEqual(updated);
 
-    await store.putPendingRequest({ roomId: who.roomId, targetConnectionId: who.connectionId, requestId: 7, method: 'm', context: constructorKeys });
-    expect((await store.takePendingRequest(who.roomId, who.connectionId, 7))!.context).toEqual(constructorKeys);
+    await store.putPendingRequest({ roomId: who.roomId, targetConnectionId: who.connectionId, requestId: 7, method: 'm', state: constructorKeys });
+    expect((await store.takePendingRequest(who.roomId, who.connectionId, 7))!.state).toEqual(constructorKeys);
   });
 
   it.each([

@@ -133,7 +133,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
       await store.bindPeer({ connectionId: 'c1', roomId, peerId: 'p1' });
       await store.bindPeer({ connectionId: 'c2', roomId, peerId: 'p2' });
       await store.bindPeer({ connectionId: 'c3', roomId: otherRoom, peerId: 'p3' });
-      await store.putPendingRequest({ roomId, targetConnectionId: 'c1', requestId: 7, method: 'm', context: {} });
+      await store.putPendingRequest({ roomId, targetConnectionId: 'c1', requestId: 7, method: 'm', state: {} });
       const peers = await store.listPeers(roomId);
       expect(peers.map((peer) => peer.peerId).sort()).toEqual(['p1', 'p2']);
     });
@@ -169,7 +169,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
     it('takePendingRequest ignores an expired request', async () => {
       const writtenAt = Date.now();
       const roomId = newRoom();
-      await storeAt(writtenAt).putPendingRequest({ roomId, targetConnectionId: 't', requestId: 5, method: 'm', context: {} });
+      await storeAt(writtenAt).putPendingRequest({ roomId, targetConnectionId: 't', requestId: 5, method: 'm', state: {} });
       expect(await storeAt(writtenAt + 3600_000).takePendingRequest(roomId, 't', 5)).toBeUndefined();
     });
   });
@@ -178,7 +178,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
     it('never overwrites a live request with the same id, but reuses an expired one', async () => {
       const writtenAt = Date.now();
       const roomId = newRoom();
-      const request = { roomId, targetConnectionId: 't', requestId: 9, method: 'first', context: {} };
+      const request = { roomId, targetConnectionId: 't', requestId: 9, method: 'first', state: {} };
       await storeAt(writtenAt).putPendingRequest(request);
       await expect(storeAt(writtenAt).putPendingRequest({ ...request, method: 'second' })).rejects.toBeInstanceOf(RequestIdTakenError);
       await storeAt(writtenAt + 3600_000).putPendingRequest({ ...request, method: 'later' });
@@ -188,7 +188,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
     it('is taken exactly once, by the answer or by the cleanup', async () => {
       const store = storeAt();
       const roomId = newRoom();
-      const pending = { roomId, targetConnectionId: 'target', requestId: 42, method: 'offer', context: { replyTo: { connectionId: 'o', requestId: 1 } } };
+      const pending = { roomId, targetConnectionId: 'target', requestId: 42, method: 'offer', state: { replyTo: { connectionId: 'o', requestId: 1 } } };
       await store.putPendingRequest(pending);
       const takes = await Promise.all([store.takePendingRequest(roomId, 'target', 42), store.takePendingRequest(roomId, 'target', 42)]);
       expect(takes.filter(Boolean)).toEqual([pending]);
@@ -197,10 +197,10 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
     it('lists the requests pending on one connection only, ignoring expired ones', async () => {
       const writtenAt = Date.now();
       const roomId = newRoom();
-      await storeAt(writtenAt - 3600_000).putPendingRequest({ roomId, targetConnectionId: 't1', requestId: 1, method: 'old', context: {} });
+      await storeAt(writtenAt - 3600_000).putPendingRequest({ roomId, targetConnectionId: 't1', requestId: 1, method: 'old', state: {} });
       const store = storeAt(writtenAt);
-      await store.putPendingRequest({ roomId, targetConnectionId: 't1', requestId: 2, method: 'a', context: {} });
-      await store.putPendingRequest({ roomId, targetConnectionId: 't10', requestId: 3, method: 'b', context: {} });
+      await store.putPendingRequest({ roomId, targetConnectionId: 't1', requestId: 2, method: 'a', state: {} });
+      await store.putPendingRequest({ roomId, targetConnectionId: 't10', requestId: 3, method: 'b', state: {} });
       const pending = await store.listPendingRequests(roomId, 't1');
       expect(pending.map((request) => request.requestId)).toEqual([2]);
     });
@@ -306,7 +306,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
       const store = storeAt(writtenAt);
       await store.bindPeer({ connectionId: 'c-new', roomId, peerId: 'new' });
       await store.enroll({ connectionId: 'c-new', roomId, peerId: 'new' });
-      await store.putPendingRequest({ roomId, targetConnectionId: 'c-new', requestId: 1, method: 'm', context: {} });
+      await store.putPendingRequest({ roomId, targetConnectionId: 'c-new', requestId: 1, method: 'm', state: {} });
       const { peers, roster } = await store.listRoom(roomId);
       expect(peers.map((peer) => peer.peerId)).toEqual(['new']);
       expect([...roster]).toEqual([['new', 'c-new']]);
@@ -314,7 +314,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
   });
 
   describe('what it refuses to store', () => {
-    it('refuses peer data and request contexts DynamoDB could not store, writing nothing', async () => {
+    it('refuses peer data and request states DynamoDB could not store, writing nothing', async () => {
       const store = storeAt();
       const identity = { connectionId: 'c', roomId: newRoom(), peerId: 'odd' };
       await expect(store.bindPeer(identity, { n: Number.NaN })).rejects.toBeInstanceOf(UnstorableDataError);
@@ -322,7 +322,7 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
       await store.bindPeer(identity, { kept: true });
       await expect(store.updatePeerData(identity, 0, { big: 2 ** 60 })).rejects.toBeInstanceOf(UnstorableDataError);
       expect(await store.getPeer(identity.roomId, 'odd')).toMatchObject({ data: { kept: true }, version: 0 });
-      const request = { roomId: identity.roomId, targetConnectionId: 'c', requestId: 1, method: 'm', context: { f: () => 1, deep: new Date() } };
+      const request = { roomId: identity.roomId, targetConnectionId: 'c', requestId: 1, method: 'm', state: { f: () => 1, deep: new Date() } };
       await expect(store.putPendingRequest(request as never)).rejects.toBeInstanceOf(UnstorableDataError);
     });
 

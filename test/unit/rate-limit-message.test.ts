@@ -91,14 +91,14 @@ describe('$default over the rate limit', () => {
     const onResponse = vi.fn();
     const h = limitedHarness({ onResponse }, 1, 2);
     h.dynamo.on(DeleteCommand, { Key: pendingRequestKey('room1', 'c1', 77) }).resolves({
-      Attributes: { roomId: 'room1', targetConnectionId: 'c1', requestId: 77, method: 'offer', context: {}, expiresAt: NOW / 1000 + 60 },
+      Attributes: { roomId: 'room1', targetConnectionId: 'c1', requestId: 77, method: 'offer', state: {}, expiresAt: NOW / 1000 + 60 },
     });
     await h.handlers.message(messageEvent('c1', getPeers(1)));
     await h.handlers.message(messageEvent('c1', getPeers(2))); // refused: the bucket is empty
     for (let i = 0; i < 5; i++) await h.handlers.message(messageEvent('c1', { response: true, id: 77, ok: true, data: { sdp: 'x' } }));
 
     expect(onResponse).toHaveBeenCalledTimes(5);
-    expect(onResponse).toHaveBeenCalledWith({ ok: true, data: { sdp: 'x' } }, expect.objectContaining({ request: { method: 'offer', context: {} } }));
+    expect(onResponse).toHaveBeenCalledWith({ ok: true, data: { sdp: 'x' } }, expect.objectContaining({ request: { method: 'offer', state: {} } }));
     expect(h.closedConnections()).toEqual([]);
   });
 

@@ -150,7 +150,7 @@ describe('room relay: peerRequest', () => {
     expect(pending.Item).toMatchObject({
       ...pendingRequestKey('room1', 'c-bob', toBob.id),
       method: 'offer',
-      context: { replyTo: { connectionId: 'c-alice', requestId: 10 } },
+      state: { replyTo: { connectionId: 'c-alice', requestId: 10 } },
     });
   });
 
@@ -162,7 +162,7 @@ describe('room relay: peerRequest', () => {
         targetConnectionId: 'c-bob',
         requestId: id,
         method: 'offer',
-        context: { replyTo: { connectionId: 'c-alice', requestId: 10 } },
+        state: { replyTo: { connectionId: 'c-alice', requestId: 10 } },
         expiresAt: Math.floor(Date.parse('2026-11-29T12:00:00Z') / 1000) + 60,
       },
     });
@@ -189,7 +189,7 @@ describe('room relay: peerRequest', () => {
     givenPendingOnBob(h, 557);
     h.dynamo
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-bob#' } })
-      .resolves({ Items: [{ ...pendingRequestKey('room1', 'c-bob', 557), roomId: 'room1', targetConnectionId: 'c-bob', requestId: 557, method: 'offer', context: {} }] });
+      .resolves({ Items: [{ ...pendingRequestKey('room1', 'c-bob', 557), roomId: 'room1', targetConnectionId: 'c-bob', requestId: 557, method: 'offer', state: {} }] });
     await h.handlers.disconnect(disconnectEvent('c-bob'));
     expect(h.postedTo('c-alice')).toEqual([
       { response: true, id: 10, ok: false, errorCode: 410, errorReason: 'peer closed' },
@@ -344,7 +344,7 @@ describe('room relay: a peer still inside its $connect', () => {
     const h = connectingHarness();
     h.dynamo
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#room1', ':prefix': 'REQ#c-erin#' } })
-      .resolves({ Items: [{ ...pendingRequestKey('room1', 'c-erin', 77), roomId: 'room1', targetConnectionId: 'c-erin', requestId: 77, method: 'offer', context: {} }] });
+      .resolves({ Items: [{ ...pendingRequestKey('room1', 'c-erin', 77), roomId: 'room1', targetConnectionId: 'c-erin', requestId: 77, method: 'offer', state: {} }] });
     await send(h, 'c-alice', request(43, 'peerNotify', { peerId: 'erin', method: 'chat' }));
     expect(h.inputs(DeleteCommand).filter((input) => input.Key.sk === 'PEER#erin')).toHaveLength(1);
   });
@@ -384,7 +384,7 @@ describe('room relay: a join that failed half way', () => {
 describe('room relay: answers protoo-client sends to a relayed request', () => {
   function givenPending(h: Harness, id: number) {
     h.dynamo.on(DeleteCommand, { Key: pendingRequestKey('room1', 'c-bob', id) }).resolves({
-      Attributes: { roomId: 'room1', targetConnectionId: 'c-bob', requestId: id, method: 'offer', context: { replyTo: { connectionId: 'c-alice', requestId: 10 } } },
+      Attributes: { roomId: 'room1', targetConnectionId: 'c-bob', requestId: id, method: 'offer', state: { replyTo: { connectionId: 'c-alice', requestId: 10 } } },
     });
   }
 

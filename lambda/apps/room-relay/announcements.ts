@@ -1,11 +1,12 @@
-import type { AppData, Peer, Room } from '../../app/types.js';
+import type { AppData } from '../../app/types.js';
+import type { RelayPeer, RelayRoom } from './types.js';
 
 /**
  * What one invocation told one observer about one subject: that it is
  * joined with this connection, or (undefined) that it is not.
  */
 export interface Claim {
-  observer: Peer;
+  observer: RelayPeer;
   subjectId: string;
   subjectConnectionId: string | undefined;
 }
@@ -25,7 +26,7 @@ const MAX_ROUNDS = 3;
  * `newPeer` with current info if the peerId is joined again (by another
  * connection), so an observer never holds a stale peer.
  */
-export async function settleClaims(room: Room, claims: readonly Claim[], infoOf: (peer: Peer) => Promise<AppData>): Promise<void> {
+export async function settleClaims(room: RelayRoom, claims: readonly Claim[], infoOf: (peer: RelayPeer) => Promise<AppData>): Promise<void> {
   let open = [...claims];
   for (let round = 0; round < MAX_ROUNDS && open.length > 0; round++) {
     const roster = new Map((await room.getRoster()).map((peer) => [peer.id, peer]));
@@ -39,7 +40,7 @@ export async function settleClaims(room: Room, claims: readonly Claim[], infoOf:
 }
 
 /** Resolves with what the observer was last told; a failed post leaves the claim as it was, for the next round. */
-async function correct(claim: Claim, current: Peer | undefined, infoOf: (peer: Peer) => Promise<AppData>): Promise<Claim> {
+async function correct(claim: Claim, current: RelayPeer | undefined, infoOf: (peer: RelayPeer) => Promise<AppData>): Promise<Claim> {
   const { observer, subjectId } = claim;
   try {
     if (claim.subjectConnectionId !== undefined) await observer.notify('peerClosed', { peerId: subjectId });

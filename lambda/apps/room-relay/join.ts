@@ -1,9 +1,10 @@
 import { ProtooError, RoomFullError } from '../../app/errors.js';
-import type { AppData, Peer, RequestContext } from '../../app/types.js';
+import type { AppData } from '../../app/types.js';
+import type { RelayPeer, RelayPeerData, RelayRequestContext } from './types.js';
 import { isPlainObject } from '../../protocol/parse-message.js';
 import { settleClaims, type Claim } from './announcements.js';
 import type { RoomRelayLimits } from './limits.js';
-import { describePeers, infoOf, type RelayPeerData } from './peer-info.js';
+import { describePeers, infoOf } from './peer-info.js';
 
 /**
  * `join`: all or nothing. Capacity and a second join are refused before
@@ -13,7 +14,7 @@ import { describePeers, infoOf, type RelayPeerData } from './peer-info.js';
  * against the roster (see announcements.ts), which is what keeps a join
  * racing its own close or replacement from leaving a ghost.
  */
-export async function join(data: AppData, { peer, room, accept }: RequestContext, limits: RoomRelayLimits): Promise<void> {
+export async function join(data: AppData, { peer, room, accept }: RelayRequestContext, limits: RoomRelayLimits): Promise<void> {
   const info = data.data === undefined ? {} : data.data;
   if (!isPlainObject(info)) throw new ProtooError(400, 'data.data must be an object');
   if (Buffer.byteLength(JSON.stringify(info)) > limits.maxInfoBytes) {
@@ -21,7 +22,7 @@ export async function join(data: AppData, { peer, room, accept }: RequestContext
   }
 
   // Both reads check that this connection still owns its peerId.
-  const [, roster] = await Promise.all([peer.getData<RelayPeerData>(), room.getRoster()]);
+  const [, roster] = await Promise.all([peer.getData(), room.getRoster()]);
   const own = roster.find((candidate) => candidate.id === peer.id);
   if (own?.connectionId === peer.connectionId) throw new ProtooError(409, 'already joined');
   if (!own && roster.length >= limits.maxPeers) throw new RoomFullError(limits.maxPeers);
@@ -45,6 +46,6 @@ export async function join(data: AppData, { peer, room, accept }: RequestContext
   await settleClaims(room, claims, infoOf);
 }
 
-function announced(observer: Peer, subject: Peer): Claim {
+function announced(observer: RelayPeer, subject: RelayPeer): Claim {
   return { observer, subjectId: subject.id, subjectConnectionId: subject.connectionId };
 }

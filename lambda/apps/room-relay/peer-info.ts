@@ -1,15 +1,11 @@
-import type { AppData, Peer } from '../../app/types.js';
+import type { AppData } from '../../app/types.js';
+import type { RelayPeer } from './types.js';
 
-/** The relay's peer data: the public info a peer joined with. */
-export interface RelayPeerData extends AppData {
-  info?: AppData;
-}
-
-export async function infoOf(peer: Peer): Promise<AppData> {
-  return (await peer.getData<RelayPeerData>()).info ?? {};
+export async function infoOf(peer: RelayPeer): Promise<AppData> {
+  return (await peer.getData()).info ?? {};
 }
 
 /** `[{id, data}]`, as `join` answers and `getPeers` list them. */
-export function describePeers(peers: readonly Peer[]): Promise<{ id: string; data: AppData }[]> {
+export function describePeers(peers: readonly RelayPeer[]): Promise<{ id: string; data: AppData }[]> {
   return Promise.all(peers.map(async (peer) => ({ id: peer.id, data: await infoOf(peer) })));
 }

@@ -1,5 +1,6 @@
 import { ConnectionReplacedError, ProtooError } from '../../app/errors.js';
-import type { AppData, Peer, RequestContext } from '../../app/types.js';
+import type { AppData } from '../../app/types.js';
+import type { RelayPeer, RelayRequestContext } from './types.js';
 import { isPlainObject } from '../../protocol/parse-message.js';
 import { isValidId } from '../../runtime/identity.js';
 
@@ -12,7 +13,7 @@ export const RESERVED_NOTIFICATIONS = new Set(['newPeer', 'peerClosed', 'peerRep
  * may relay, and only to a joined peer. One roster read answers both,
  * and tells the target's connection.
  */
-export async function peerRequest(data: AppData, { peer, room, defer }: RequestContext): Promise<void> {
+export async function peerRequest(data: AppData, { peer, room, defer }: RelayRequestContext): Promise<void> {
   const { peerId, method } = data;
   if (typeof peerId !== 'string' || typeof method !== 'string' || method.length === 0) {
     throw new ProtooError(400, 'peerRequest needs string peerId and method');
@@ -22,11 +23,11 @@ export async function peerRequest(data: AppData, { peer, room, defer }: RequestC
 
   const target = joinedTarget(await joinedRoster(peer, room), peerId);
   const replyTo = defer();
-  await target.request(method, { from: peer.id, data: data.data ?? {} }, { context: { replyTo } });
+  await target.request(method, { from: peer.id, data: data.data ?? {} }, { state: { replyTo } });
 }
 
 /** `peerNotify`: to one joined peer, or (no peerId) to every other joined peer. */
-export async function peerNotify(data: AppData, { peer, room, accept }: RequestContext): Promise<void> {
+export async function peerNotify(data: AppData, { peer, room, accept }: RelayRequestContext): Promise<void> {
   const { peerId, method } = data;
   if ((peerId !== undefined && typeof peerId !== 'string') || typeof method !== 'string' || method.length === 0) {
     throw new ProtooError(400, 'peerNotify needs a string method and an optional string peerId');
@@ -46,7 +47,7 @@ export async function peerNotify(data: AppData, { peer, room, accept }: RequestC
 }
 
 /** The roster, once it shows the caller joined with this very connection. */
-async function joinedRoster(peer: Peer, room: RequestContext['room']): Promise<Peer[]> {
+async function joinedRoster(peer: RelayPeer, room: RelayRequestContext['room']): Promise<RelayPeer[]> {
   const roster = await room.getRoster();
   const own = roster.find((candidate) => candidate.id === peer.id);
   if (own && own.connectionId !== peer.connectionId) throw new ConnectionReplacedError(peer.id);
@@ -54,7 +55,7 @@ async function joinedRoster(peer: Peer, room: RequestContext['room']): Promise<P
   return roster;
 }
 
-function joinedTarget(roster: Peer[], peerId: string): Peer {
+function joinedTarget(roster: RelayPeer[], peerId: string): RelayPeer {
   const target = roster.find((candidate) => candidate.id === peerId);
   if (!target) throw new ProtooError(404, `peer "${peerId}" is not in the room`);
   return target;
