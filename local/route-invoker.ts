@@ -40,6 +40,16 @@ export class RouteInvoker {
   idle(deadline: number): Promise<void> {
     return this.running.idle(deadline);
   }
+
+  /** Handler runs not yet returned. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** When a handler run last started or returned (ms since epoch). */
+  get lastActivity(): number {
+    return this.running.lastActivity;
+  }
 }
 
 /** An invocation failure, for the log. */

@@ -5,13 +5,23 @@
  */
 export class RunsInFlight {
   private readonly running = new Set<Promise<unknown>>();
+  /** When a run last started or settled (ms since epoch). */
+  lastActivity = 0;
 
   /** Tracks `run` until it settles; returns it. */
   track<T>(run: Promise<T>): Promise<T> {
     this.running.add(run);
-    const forget = () => this.running.delete(run);
+    this.lastActivity = Date.now();
+    const forget = () => {
+      this.running.delete(run);
+      this.lastActivity = Date.now();
+    };
     run.then(forget, forget);
     return run;
+  }
+
+  get size(): number {
+    return this.running.size;
   }
 
   /** Resolves once every run tracked so far has settled, or at `deadline` (ms since epoch). */

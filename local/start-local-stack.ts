@@ -111,6 +111,12 @@ export interface LocalStack {
   keepAlive?: KeepAlivePlan;
   /** Ids of the currently open connections. */
   connectionIds(): string[];
+  /**
+   * Resolves once nothing is in flight and nothing has happened for
+   * `quietMs` (default 50): what a test waits on, instead of a fixed sleep,
+   * before checking that nothing more arrived (websocket-gateway.ts).
+   */
+  settled(quietMs?: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -308,6 +314,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateway,
       keepAlive: schedule ? plan : undefined,
       connectionIds: () => gateway.registry.openIds(),
+      settled: (quietMs, timeoutMs) => gateway.settled(quietMs, timeoutMs),
       stop: () =>
         (stopped ??= (async () => {
           try {

@@ -42,6 +42,8 @@ export class WebSocketGateway {
   private readonly pendingDisconnects = new Set<Promise<void>>();
   private readonly pendingConnects = new Set<Promise<void>>();
   private stopping = false;
+  /** When a client last did something the gateway saw: a handshake, a frame, a close (ms since epoch). */
+  private lastClientActivity = 0;
   /** Backpressure on POSTs; tests may change it while the gateway runs. */
   backpressure: Backpressure;
 
@@ -60,6 +62,7 @@ export class WebSocketGateway {
 
   /** `server.on('upgrade', gateway.handleUpgrade)` */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.lastClientActivity = Date.now();
     const task = this.handshakes.handle(req, socket, head);
     this.pendingConnects.add(task);
     void task.finally(() => this.pendingConnects.delete(task));
@@ -77,7 +80,7 @@ export class WebSocketGateway {
     ws.on('message', (data, isBinary) => {
       if (connection.state !== 'open') return;
       if (isBinary) return this.close(connection, CLOSE.unsupported);
-      connection.lastActiveAt = Date.now();
+      connection.lastActiveAt = this.lastClientActivity = Date.now();
       const body = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
       const task = dispatchMessage(this.dispatch, connection, body);
       connection.inflight.add(task);
@@ -90,6 +93,7 @@ export class WebSocketGateway {
   }
 
   private onClose(connection: Connection, code: number, reason: string): void {
+    this.lastClientActivity = Date.now();
     const cause = connection.closeCause ?? clientCloseCause(code, reason);
     this.registry.markClosed(connection);
     this.options.logger.info('disconnected', { connectionId: connection.id, ...cause });
@@ -159,6 +163,26 @@ export class WebSocketGateway {
     if (!connection) return 'gone';
     this.close(connection, CLOSE.normal, '');
     return 'ok';
+  }
+
+  /**
+   * Resolves once the stack is quiet: no handshake, no $disconnect and no
+   * handler run in flight, and nothing heard from a client or done by a
+   * handler for `quietMs` — long enough for a frame a handler just sent to
+   * reach its client over loopback and for the client's own reply (an
+   * automatic answer) to arrive. Tests wait on this instead of sleeping
+   * before they check that nothing more happened.
+   */
+  async settled(quietMs = 50, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { invoker } = this.dispatch;
+      const busy = invoker.inFlight + this.pendingConnects.size + this.pendingDisconnects.size > 0;
+      const quietFor = Date.now() - Math.max(this.lastClientActivity, invoker.lastActivity);
+      if (!busy && quietFor >= quietMs) return;
+      if (Date.now() > deadline) throw new Error(`the local stack did not settle within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, busy ? 10 : quietMs - quietFor));
+    }
   }
 
   /** Ends every connection (1001 Going away) and waits for `$disconnect`s. */

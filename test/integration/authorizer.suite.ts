@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
 import type { AuthorizerEvent, AuthorizerResult } from '../../local/types.js';
-import { createPeer, freshRoom, handshakeStatus, once, rejection, sleep, TestPeer } from './support/protoo.js';
+import { createPeer, freshRoom, handshakeStatus, once, rejection, TestPeer } from './support/protoo.js';
 import { useStack } from './support/stack.js';
 
 /** Allows `?room=R&peer=P` (not roomId/peerId), refuses `peer=intruder`. */
@@ -80,7 +80,7 @@ export function authorizerSuite(engine: () => RunningEngine): void {
         const url = `${ctx().stack.url}?room=${encodeURIComponent(authRoom)}&peer=${encodeURIComponent(authPeer)}&${fallback}`;
         expect(await handshakeStatus(url, 'protoo'), `${authRoom} / ${authPeer}`).toBe(400);
       }
-      await sleep(200);
+      await ctx().stack.settled();
       expect(await watcher.peer.request('getPeers')).toEqual({ peers: [] });
       expect((await rejection(watcher.peer.request('peerNotify', { peerId: 'bob', method: 'x' }))).code).toBe(404);
       expect(watcher.notifications).toEqual([]);
@@ -117,7 +117,7 @@ export function authorizerSuite(engine: () => RunningEngine): void {
       expect(held[0]).toMatchObject({ roomId: room, peerId: 'a' });
 
       release();
-      await sleep(500);
+      await ctx().stack.settled();
       expect(await watcher.peer.request('getPeers')).toEqual({ peers: [{ id: 'a', data: { v: 'new' } }] });
       replacement.onRequest = (_r, accept) => accept({ alive: true });
       expect(await watcher.peer.request('peerRequest', { peerId: 'a', method: 'ping' })).toEqual({ alive: true });

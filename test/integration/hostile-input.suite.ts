@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
-import { freshRoom, openPeer, rejection, sleep, type TestPeer } from './support/protoo.js';
+import { freshRoom, openPeer, rejection, type TestPeer } from './support/protoo.js';
 import { useStack } from './support/stack.js';
 
 /** `levels` nested maps: nest(1) is {a: 1}. */
@@ -48,7 +48,7 @@ export function hostileInputSuite(engine: () => RunningEngine): void {
     /** Nothing about p was stored or announced, and p can still join. */
     async function expectNothingStored(observer: TestPeer, p: TestPeer) {
       expect(await observer.peer.request('getPeers')).toEqual({ peers: [] });
-      await sleep(100);
+      await ctx().stack.settled();
       expect(observer.notifications.filter((n) => n.method === 'newPeer')).toEqual([]);
       expect(await p.peer.request('getPeers')).toEqual({ peers: [{ id: 'observer', data: { name: 'O' } }] });
       await p.peer.request('join', { data: { name: 'P' } });

@@ -226,7 +226,7 @@ export function protooSemanticsSuite(engine: () => RunningEngine): void {
       const A = await peer('A');
       await A.peer.notify('hello', { foo: 'bar' });
       await until(() => observed.notifications.length > 0, 'the notification');
-      await sleep(300); // and no duplicate
+      await ctx().stack.settled(); // and no duplicate
       expect(observed.notifications).toEqual([{ peerId: 'A', method: 'hello', data: { foo: 'bar' } }]);
     });
 
@@ -274,7 +274,7 @@ export function protooSemanticsSuite(engine: () => RunningEngine): void {
       expect(await control.peer.request('notifyPeer', { peerId: 'A' })).toEqual({ delivered: true });
       const notification = await A.notification('hello');
       expect(notification.data).toEqual({ foo: 'bar' });
-      await sleep(300);
+      await ctx().stack.settled();
       expect(A.notifications).toHaveLength(1);
     });
 

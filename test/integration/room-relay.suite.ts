@@ -77,7 +77,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const newPeer = await a.notification('newPeer');
         expect(newPeer.data).toEqual({ id: 'b', data: { name: 'Bob' } });
         // b is not told about itself
-        await sleep(100);
+        await ctx().stack.settled();
         expect(b.notifications.filter((n) => n.method === 'newPeer')).toEqual([]);
 
         const again = await rejection(a.peer.request('join', { data: {} }));
@@ -215,7 +215,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         // Never Mallory's. Which of b's two answers wins is not defined: like Lambda on AWS, the
         // emulator handles two messages of one connection concurrently, in no guaranteed order.
         expect(response).toMatchObject({ from: 'b' });
-        await sleep(200);
+        await ctx().stack.settled();
         // Everyone still works.
         expect((await a.peer.request('getPeers')).peers).toEqual([{ id: 'b', data: {} }]);
         b.onRequest = (_r, accept) => accept({ again: true });
@@ -288,7 +288,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const c = await joinedPeer(room, 'c');
         expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'chat', data: { text: 'hi b' } })).toEqual({ delivered: 1 });
         expect((await b.notification('chat')).data).toEqual({ from: 'a', data: { text: 'hi b' } });
-        await sleep(100);
+        await ctx().stack.settled();
         expect(c.notifications.filter((n) => n.method === 'chat')).toEqual([]);
         expect(a.notifications.filter((n) => n.method === 'chat')).toEqual([]);
       });
@@ -301,7 +301,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const lurker = await peer(room, 'lurker');
         expect(await a.peer.request('peerNotify', { method: 'shout', data: { v: 1 } })).toEqual({ delivered: 2 });
         for (const p of [b, c]) expect((await p.notification('shout')).data).toEqual({ from: 'a', data: { v: 1 } });
-        await sleep(100);
+        await ctx().stack.settled();
         expect(a.notifications.filter((n) => n.method === 'shout')).toEqual([]);
         expect(lurker.notifications).toEqual([]);
       });
@@ -328,7 +328,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
           const broadcast = await rejection(a.peer.request('peerNotify', { method, data: { peerId: 'victim', id: 'ghost' } }));
           expect(broadcast.code, `broadcast ${method}`).toBe(400);
         }
-        await sleep(300);
+        await ctx().stack.settled();
         expect(victim.notifications.slice(before)).toEqual([]);
         expect(victim.peer.connected).toBe(true);
         // The same channel still carries an ordinary notification (so the silence above means something).
@@ -351,7 +351,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect(relayed(blob).length).toBeGreaterThan(128 * 1024);
         const error = await rejection(a.peer.request('peerNotify', { peerId: 'b', method: 'm', data: { blob } }));
         expect(error.code).toBe(413);
-        await sleep(200);
+        await ctx().stack.settled();
         expect(b.notifications).toEqual([]);
         // Both peers are still fine.
         expect(await a.peer.request('peerNotify', { peerId: 'b', method: 'small' })).toEqual({ delivered: 1 });
@@ -363,7 +363,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const a = await peer(room, 'a');
         const b = await peer(room, 'b');
         await a.peer.notify('whatever', { x: 1 });
-        await sleep(100);
+        await ctx().stack.settled();
         expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
         expect(b.notifications).toEqual([]);
       });
@@ -387,7 +387,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect(await a2.peer.request('peerRequest', { peerId: 'b', method: 'q' })).toEqual({ room: 2 });
         await a1.peer.request('peerNotify', { method: 'only-room-1' });
         await b1.notification('only-room-1');
-        await sleep(100);
+        await ctx().stack.settled();
         expect(b2.notifications.some((n) => n.method === 'only-room-1')).toBe(false);
         expect(a2.notifications.filter((n) => n.method === 'newPeer').map((n) => n.data)).toEqual([{ id: 'b', data: {} }]);
       });
@@ -402,7 +402,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         b.close();
         expect((await a.notification('peerClosed')).data).toEqual({ peerId: 'b' });
         expect(await a.peer.request('getPeers')).toEqual({ peers: [] });
-        await sleep(100);
+        await ctx().stack.settled();
         expect(lurker.notifications.some((n) => n.method === 'peerClosed')).toBe(false);
         // A peer that never joined leaves silently.
         lurker.close();
@@ -595,7 +595,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         // What every protoo app does once open: join.
         for (const s of sockets) if (s.opened && !s.closed) s.ws.send(JSON.stringify({ request: true, id: 1, method: 'join', data: { data: {} } }));
         await settle(() => sockets.every((s) => s.closed || s.responses.length > 0), 'an answer or a close on each connection');
-        await sleep(300);
+        await ctx().stack.settled();
 
         const working = sockets.filter((s) => !s.closed);
         expect(working).toHaveLength(1);
@@ -659,7 +659,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         expect(joined.ok).toBe(true);
         expect(({} as any).polluted).toBeUndefined();
         expect(Object.prototype).not.toHaveProperty('polluted');
-        await sleep(300);
+        await ctx().stack.settled();
         // Nothing answered the frames without a usable id.
         expect(received.filter((m) => m.response).map((m) => m.id).sort()).toEqual([1, 2, 3, 4]);
         expect(received.some((m) => m.message === 'Internal server error')).toBe(false);
@@ -708,7 +708,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const delivered = await Promise.all(peers.map((p) => p.peer.request('peerNotify', { method: 'hello', data: { from: p.peerId } })));
         expect(delivered.map((d) => d.delivered)).toEqual(ids.map(() => 19));
         await Promise.all(peers.map((p) => p.until(() => p.notifications.filter((n) => n.method === 'hello').length >= 19, 10_000, 'all hellos')));
-        await sleep(200);
+        await ctx().stack.settled();
         for (const p of peers) {
           const senders = p.notifications.filter((n) => n.method === 'hello').map((n) => n.data.from);
           expect(senders.sort()).toEqual(ids.filter((id) => id !== p.peerId));
@@ -729,7 +729,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const peers = await Promise.all(ids.map((id) => peer(room, id)));
         const joins = await Promise.all(peers.map((p) => p.peer.request('join', { data: { name: p.peerId } })));
         await Promise.all(peers.map((p, i) => p.until(() => knownBy(p, joins[i]).length >= 19, 10_000, `${p.peerId} to know 19 peers`)));
-        await sleep(200);
+        await ctx().stack.settled();
         for (const [i, p] of peers.entries()) expect(knownBy(p, joins[i]).sort()).toEqual(ids.filter((id) => id !== p.peerId));
       });
     });
