@@ -1,7 +1,7 @@
 /**
  * The pure parts of `npm run client`: argument parsing, URL building, command
  * parsing and output formatting. No I/O here, so it is unit-tested
- * (test/unit/client-cli.test.ts); bin/client.ts does the I/O.
+ * (test/unit/bin/client-cli.test.ts); bin/client.ts does the I/O.
  */
 
 export const USAGE = `Usage: npm run client -- <url> --room <roomId> --peer <peerId> [options]

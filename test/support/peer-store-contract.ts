@@ -3,7 +3,7 @@
  * conditional ownership, exactly-once takes, ordered enrollment, capacity,
  * expiry on every read, keep-alive buckets. One suite, run against the
  * DynamoDB store on a real engine (test/store/state-store.test.ts) and
- * against the in-memory store (test/unit/memory-store.test.ts), so the
+ * against the in-memory store (test/unit/store/memory-store.test.ts), so the
  * memory store used by other tests cannot drift from the real one.
  */
 import { describe, expect, it } from 'vitest';
