@@ -3,6 +3,20 @@ export class StaleDataError extends Error {
   override readonly name = 'StaleDataError';
 }
 
+/**
+ * A conditional write: its result, or — when DynamoDB refused it because
+ * its condition failed — whatever `onFailed` answers (or throws: the
+ * store's own error for that case). Any other failure is rethrown.
+ */
+export async function ifConditionFails<T, F>(write: Promise<T>, onFailed: () => F): Promise<T | F> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return onFailed();
+    throw error;
+  }
+}
+
 export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }

@@ -6,8 +6,13 @@ export const CONNECTION_STATE_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
 /** Server → client requests: protoo-client gives up long before this. */
 export const PENDING_REQUEST_TTL_SECONDS = 5 * 60;
 
+/** DynamoDB's TTL unit: whole seconds since the epoch. */
+export function epochSeconds(nowMs: number): number {
+  return Math.floor(nowMs / 1000);
+}
+
 export function expiresAt(nowMs: number, ttlSeconds: number): number {
-  return Math.floor(nowMs / 1000) + ttlSeconds;
+  return epochSeconds(nowMs) + ttlSeconds;
 }
 
 /**
@@ -16,5 +21,5 @@ export function expiresAt(nowMs: number, ttlSeconds: number): number {
  */
 export function isExpired(item: Record<string, unknown>, nowMs: number): boolean {
   const ttl = item[TTL_ATTRIBUTE];
-  return typeof ttl === 'number' && ttl <= Math.floor(nowMs / 1000);
+  return typeof ttl === 'number' && ttl <= epochSeconds(nowMs);
 }

@@ -11,7 +11,7 @@
 import type { PeerStore } from '../runtime/ports.js';
 import { bucketOf } from '../keep-alive/buckets.js';
 import { AlreadyEnrolledError, ReplacementRefusedError, RequestIdTakenError, RosterFullError, StaleDataError, StaleRosterEntryError } from './errors.js';
-import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS, expiresAt } from './expiry.js';
+import { CONNECTION_STATE_TTL_SECONDS, PENDING_REQUEST_TTL_SECONDS, epochSeconds, expiresAt } from './expiry.js';
 import type { ConnectionIdentity, KeptConnection, KeptConnectionsPage, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from './records.js';
 import { storableAttribute } from './storable.js';
 
@@ -53,7 +53,7 @@ export class MemoryStore implements PeerStore {
   ) {}
 
   private live<T extends Expiring>(entry: T | undefined): T | undefined {
-    return entry && entry.expiresAt > Math.floor(this.now() / 1000) ? entry : undefined;
+    return entry && entry.expiresAt > epochSeconds(this.now()) ? entry : undefined;
   }
 
   private ttl(seconds: number): number {

@@ -1,10 +1,10 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ReplacementRefusedError, StaleDataError, isConditionalCheckFailed } from './errors.js';
-import { CONNECTION_STATE_TTL_SECONDS, isExpired } from './expiry.js';
+import { ReplacementRefusedError, StaleDataError, ifConditionFails } from './errors.js';
+import { CONNECTION_STATE_TTL_SECONDS, epochSeconds, isExpired } from './expiry.js';
 import { PEER_PREFIX, peerKey, roomPartition } from './keys.js';
 import type { ConnectionIdentity, PeerRecord, ReplacementBackoff } from './records.js';
 import { storableAttribute } from './storable.js';
-import { queryPrefix, ttlFor, type Item, type Table } from './table.js';
+import { nowSeconds, queryPrefix, ttlFor, type Item, type Table } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
 /** A binding made by a replacement carries these; a Put of a new binding drops them. */
@@ -31,9 +31,8 @@ export class PeerItems {
     const { roomId, peerId, connectionId } = identity;
     const storableData = storableAttribute('data', data);
     const now = this.table.now();
-    let Attributes: Item | undefined;
-    try {
-      ({ Attributes } = await this.table.client.send(
+    const { Attributes } = await ifConditionFails(
+      this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
           Item: {
@@ -50,14 +49,14 @@ export class PeerItems {
           ConditionExpression:
             'attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now OR #connectionId = :connectionId OR #ttl <= :nowSeconds',
           ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': Math.floor(now / 1000) },
+          ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': epochSeconds(now) },
           ReturnValues: 'ALL_OLD',
         }),
-      ));
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago and may not be replaced yet`);
-      throw error;
-    }
+      ),
+      () => {
+        throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago and may not be replaced yet`);
+      },
+    );
     if (!Attributes || isExpired(Attributes, now) || Attributes.connectionId === connectionId) return undefined;
     return toPeerRecord(Attributes);
   }
@@ -68,22 +67,18 @@ export class PeerItems {
    * connection still owns the peer; false when it does not any more.
    */
   async protect(identity: ConnectionIdentity, backoff: ReplacementBackoff): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: peerKey(identity.roomId, identity.peerId),
-          UpdateExpression: 'SET #replaceableAfter = :after, #streak = :streak',
-          ConditionExpression: '#connectionId = :connectionId',
-          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#streak': REPLACEMENT_STREAK, '#connectionId': 'connectionId' },
-          ExpressionAttributeValues: { ':after': backoff.replaceableAfter, ':streak': backoff.streak, ':connectionId': identity.connectionId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+    const update = this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: peerKey(identity.roomId, identity.peerId),
+        UpdateExpression: 'SET #replaceableAfter = :after, #streak = :streak',
+        ConditionExpression: '#connectionId = :connectionId',
+        ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#streak': REPLACEMENT_STREAK, '#connectionId': 'connectionId' },
+        ExpressionAttributeValues: { ':after': backoff.replaceableAfter, ':streak': backoff.streak, ':connectionId': identity.connectionId },
+      }),
+    );
+    // Refused: this connection no longer owns the peer.
+    return ifConditionFails(update.then(() => true), () => false);
   }
 
   async get(roomId: string, peerId: string): Promise<PeerRecord | undefined> {
@@ -109,10 +104,10 @@ export class PeerItems {
     expectedVersion: number,
     data: Item,
   ): Promise<number> {
-    // Checked before the try: an UnstorableDataError is the caller's, not a stale write.
+    // Checked before the write: an UnstorableDataError is the caller's, not a stale write.
     const storableData = storableAttribute('data', data);
-    try {
-      const { Attributes } = await this.table.client.send(
+    const { Attributes } = await ifConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: peerKey(peer.roomId, peer.peerId),
@@ -124,18 +119,16 @@ export class PeerItems {
             ':one': 1,
             ':connectionId': peer.connectionId,
             ':expected': expectedVersion,
-            ':now': Math.floor(this.table.now() / 1000),
+            ':now': nowSeconds(this.table),
           },
           ReturnValues: 'UPDATED_NEW',
         }),
-      );
-      return Number(Attributes?.version);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
+      ),
+      () => {
         throw new StaleDataError(`peer ${peer.peerId} was replaced, closed or changed since it was read`);
-      }
-      throw error;
-    }
+      },
+    );
+    return Number(Attributes?.version);
   }
 
   /**
@@ -144,8 +137,8 @@ export class PeerItems {
    * somebody else removed it first (so exactly one caller announces it).
    */
   async unbind(identity: ConnectionIdentity): Promise<PeerRecord | undefined> {
-    try {
-      const { Attributes } = await this.table.client.send(
+    const removed = await ifConditionFails(
+      this.table.client.send(
         new DeleteCommand({
           TableName: this.table.tableName,
           Key: peerKey(identity.roomId, identity.peerId),
@@ -154,13 +147,12 @@ export class PeerItems {
           ExpressionAttributeValues: { ':connectionId': identity.connectionId },
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      // An expired binding is gone already: nobody is left to tell.
-      return Attributes && !isExpired(Attributes, this.table.now()) ? toPeerRecord(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      throw error;
-    }
+      ),
+      () => undefined,
+    );
+    // Refused (another connection owns it), or an expired binding, gone already: nobody is left to tell.
+    const Attributes = removed?.Attributes;
+    return Attributes && !isExpired(Attributes, this.table.now()) ? toPeerRecord(Attributes) : undefined;
   }
 }
 

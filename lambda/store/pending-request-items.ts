@@ -1,10 +1,10 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { RequestIdTakenError, isConditionalCheckFailed } from './errors.js';
+import { RequestIdTakenError, ifConditionFails } from './errors.js';
 import { PENDING_REQUEST_TTL_SECONDS, isExpired } from './expiry.js';
 import { pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
 import type { PendingRequestRecord } from './records.js';
 import { storableAttribute } from './storable.js';
-import { queryPrefix, ttlFor, type Item, type Table } from './table.js';
+import { nowSeconds, queryPrefix, ttlFor, type Item, type Table } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
 /**
@@ -18,8 +18,8 @@ export class PendingRequestItems {
   /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
   async put(request: PendingRequestRecord): Promise<void> {
     const state = storableAttribute('state', request.state);
-    try {
-      await this.table.client.send(
+    await ifConditionFails(
+      this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
           Item: {
@@ -30,13 +30,13 @@ export class PendingRequestItems {
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': Math.floor(this.table.now() / 1000) },
+          ExpressionAttributeValues: { ':now': nowSeconds(this.table) },
         }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
-      throw error;
-    }
+      ),
+      () => {
+        throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
+      },
+    );
   }
 
   /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */

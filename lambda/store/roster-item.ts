@@ -1,9 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { AlreadyEnrolledError, RosterFullError, StaleRosterEntryError, isConditionalCheckFailed } from './errors.js';
-import { CONNECTION_STATE_TTL_SECONDS } from './expiry.js';
+import { AlreadyEnrolledError, RosterFullError, StaleRosterEntryError, ifConditionFails, isConditionalCheckFailed } from './errors.js';
+import { CONNECTION_STATE_TTL_SECONDS, epochSeconds } from './expiry.js';
 import { ROSTER_MEMBER_PREFIX, rosterKey } from './keys.js';
 import type { ConnectionIdentity, Roster } from './records.js';
-import { ttlFor, type Item, type Table } from './table.js';
+import { nowSeconds, ttlFor, type Item, type Table } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
 /** The roster item's count of member attributes, kept by the same updates that add and remove them. */
@@ -88,7 +88,7 @@ export class RosterItem {
    * capacity; drop them. Best-effort: a failure leaves them for next time.
    */
   private async pruneExpired(roomId: string, item: Item): Promise<number> {
-    const now = Math.floor(this.table.now() / 1000);
+    const now = nowSeconds(this.table);
     const expired = Object.entries(item)
       .filter(([name, entry]) => name.startsWith(ROSTER_MEMBER_PREFIX) && isExpiredEntry(entry, now))
       .slice(0, MAX_PRUNED_PER_UPDATE)
@@ -119,8 +119,8 @@ export class RosterItem {
    * when it was not enrolled by this connection.
    */
   async leave(identity: ConnectionIdentity): Promise<Roster | undefined> {
-    try {
-      const { Attributes } = await this.table.client.send(
+    const left = await ifConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: rosterKey(identity.roomId),
@@ -130,12 +130,11 @@ export class RosterItem {
           ExpressionAttributeValues: { ':connectionId': identity.connectionId, ':minus': -1 },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return toRoster(Attributes ?? {}, this.table.now());
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      throw error;
-    }
+      ),
+      () => undefined,
+    );
+    // Refused: this connection did not enroll it.
+    return left && toRoster(left.Attributes ?? {}, this.table.now());
   }
 }
 
@@ -148,7 +147,7 @@ function memberAttribute(peerId: string): string {
 function memberOf(item: Item, peerId: string, nowMs: number): { connectionId: string; expired: boolean } | undefined {
   const entry = item[memberAttribute(peerId)] as { connectionId?: unknown } | undefined;
   if (!entry) return undefined;
-  return { connectionId: String(entry.connectionId), expired: isExpiredEntry(entry, Math.floor(nowMs / 1000)) };
+  return { connectionId: String(entry.connectionId), expired: isExpiredEntry(entry, epochSeconds(nowMs)) };
 }
 
 function isExpiredEntry(entry: unknown, nowSeconds: number): boolean {
@@ -159,7 +158,7 @@ function isExpiredEntry(entry: unknown, nowSeconds: number): boolean {
 /** The live members of a roster item (expired entries are left out). */
 export function toRoster(item: Item, nowMs: number): Roster {
   const roster: Roster = new Map();
-  const now = Math.floor(nowMs / 1000);
+  const now = epochSeconds(nowMs);
   for (const [name, value] of Object.entries(item)) {
     if (!name.startsWith(ROSTER_MEMBER_PREFIX)) continue;
     if (isExpiredEntry(value, now)) continue;

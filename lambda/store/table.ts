@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { expiresAt, isExpired } from './expiry.js';
+import { epochSeconds, expiresAt, isExpired } from './expiry.js';
 
 export type Item = Record<string, unknown>;
 
@@ -8,6 +8,11 @@ export interface Table {
   client: DynamoDBDocumentClient;
   tableName: string;
   now: () => number;
+}
+
+/** The table's clock in DynamoDB's TTL unit (conditions compare it with the TTL attribute). */
+export function nowSeconds(table: Table): number {
+  return epochSeconds(table.now());
 }
 
 export function ttlFor(table: Table, seconds: number): number {
