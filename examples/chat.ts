@@ -11,9 +11,11 @@ type ChatRequestState = { replyTo: ReplyHandle };
 
 export const chat: App<ChatPeerData, ChatRequestState> = {
   // protoo-server's 'connectionrequest': accept or reject with a code.
-  onConnectionRequest({ peerId, query }, { accept, reject }) {
-    if (query.token !== 'secret') return reject(401, 'bad token');
-    accept({ name: peerId });
+  // With join tokens (the deployed default) roomId and peerId are already
+  // verified; the token's app claims can carry a display name and a role.
+  onConnectionRequest({ peerId, claims }, { accept, reject }) {
+    if (claims.role === 'banned') return reject(403, 'banned from this room');
+    accept({ name: typeof claims.name === 'string' ? claims.name : peerId });
   },
 
   // protoo-server's peer 'request' event: accept, reject, or throw.

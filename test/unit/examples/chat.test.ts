@@ -6,14 +6,29 @@ import { connectEvent, createHarness, messageEvent } from '../support/harness.js
 
 // The README's example app must keep working as documented.
 describe('examples/chat.ts', () => {
-  it('rejects a connection without the token with 401', async () => {
+  /** A $connect as API Gateway delivers it after the join-token authorizer accepted the token. */
+  function tokenConnect(connectionId: string, peerId: string, claims: Record<string, unknown>) {
+    const event = connectEvent(connectionId, { roomId: 'r', peerId, token: 'a.verified.jwt' });
+    event.requestContext.authorizer = { roomId: 'r', peerId, claims: JSON.stringify(claims) };
+    return event;
+  }
+
+  it('refuses a peer whose token says it is banned, with 403', async () => {
     const h = createHarness(chat);
-    expect((await h.handlers.connect(connectEvent('c1', { roomId: 'r', peerId: 'ann' }))).statusCode).toBe(401);
+    const answer = await h.handlers.connect(tokenConnect('c1', 'ann', { role: 'banned' }));
+    expect(answer.statusCode).toBe(403);
+    expect(h.inputs(PutCommand)).toHaveLength(0);
   });
 
-  it('accepts with the token and stores the name', async () => {
+  it("takes the peer's name from its token's claims", async () => {
     const h = createHarness(chat);
-    expect((await h.handlers.connect(connectEvent('c1', { roomId: 'r', peerId: 'ann', token: 'secret' }))).statusCode).toBe(200);
+    expect((await h.handlers.connect(tokenConnect('c1', 'ann', { name: 'Ann Smith' }))).statusCode).toBe(200);
+    expect(h.inputs(PutCommand)[1].Item.data).toEqual({ name: 'Ann Smith' });
+  });
+
+  it('names the peer by its peerId without a name claim (anonymous mode: no claims)', async () => {
+    const h = createHarness(chat);
+    expect((await h.handlers.connect(connectEvent('c1', { roomId: 'r', peerId: 'ann' }))).statusCode).toBe(200);
     expect(h.inputs(PutCommand)[1].Item.data).toEqual({ name: 'ann' });
   });
 
