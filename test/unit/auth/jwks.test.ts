@@ -1,10 +1,13 @@
 /** JWKS mode against keys generated here and a JWKS served from loopback. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../lambda/auth/auth-error.js';
+import { createAuthorizer } from '../../../lambda/auth/authorizer.js';
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../../../lambda/auth/join-token.js';
 import { jwksVerifier } from '../../../lambda/auth/jwks-verifier.js';
+import { createLogger } from '../../../lambda/log.js';
 
 const ISSUER = 'https://idp.example.test/pool';
 const AUDIENCE = 'app-client';
@@ -75,5 +78,122 @@ describe('JWKS mode', () => {
     expect(await reasonOf(verify(stranger, { roomId: 'r' }))).toBe('signature');
     const hs = await new SignJWT({ sub: 'u' }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(32)));
     expect(await reasonOf(verify(hs, { roomId: 'r' }))).toBe('algorithm');
+  });
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A token signed with the JWKS's key, with exactly the registered claims given (no defaults). */
+function signed(payload: JWTPayload) {
+  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, ...payload }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(signingKey);
+}
+
+describe('JWKS mode: lifetime, clock skew and integrity', () => {
+  it(`rejects a token expired beyond the ${DEFAULT_CLOCK_SKEW_SECONDS} s skew, accepts one within it`, async () => {
+    const verify = jwksVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE });
+    expect(await reasonOf(verify(await signed({ sub: 'u', exp: now() - DEFAULT_CLOCK_SKEW_SECONDS - 15 }), { roomId: 'r' }))).toBe('expired');
+    expect(await reasonOf(verify(await signed({ sub: 'u', exp: now() - 3600 }), { roomId: 'r' }))).toBe('expired');
+    await expect(verify(await signed({ sub: 'u', exp: now() - DEFAULT_CLOCK_SKEW_SECONDS + 15 }), { roomId: 'r' })).resolves.toMatchObject({ peerId: 'u' });
+  });
+
+  it('rejects a not-yet-valid token (nbf) beyond the skew, accepts one within it', async () => {
+    const verify = jwksVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE });
+    const exp = now() + 600;
+    expect(await reasonOf(verify(await signed({ sub: 'u', nbf: now() + DEFAULT_CLOCK_SKEW_SECONDS + 15, exp }), { roomId: 'r' }))).toBe('not-yet-valid');
+    await expect(verify(await signed({ sub: 'u', nbf: now() + DEFAULT_CLOCK_SKEW_SECONDS - 15, exp }), { roomId: 'r' })).resolves.toMatchObject({ peerId: 'u' });
+  });
+
+  it('honours a custom skew, down to none', async () => {
+    const strict = jwksVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE, clockSkewSeconds: 0 });
+    expect(await reasonOf(strict(await signed({ sub: 'u', exp: now() - 5 }), { roomId: 'r' }))).toBe('expired');
+    expect(await reasonOf(strict(await signed({ sub: 'u', nbf: now() + 5, exp: now() + 600 }), { roomId: 'r' }))).toBe('not-yet-valid');
+  });
+
+  it('requires an expiry', async () => {
+    const verify = jwksVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE });
+    expect(await reasonOf(verify(await signed({ sub: 'u' }), { roomId: 'r' }))).toBe('missing-claim');
+  });
+
+  it('rejects a tampered payload, a tampered signature and alg "none"', async () => {
+    const verify = jwksVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE });
+    const token = await idToken({ sub: 'alice', rooms: ['a'] });
+    await expect(verify(token, { roomId: 'r' })).resolves.toMatchObject({ peerId: 'alice' });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'mallory' })).toString('base64url');
+    expect(await reasonOf(verify(`${header}.${forged}.${signature}`, { roomId: 'r' }))).toBe('signature');
+    const bytes = Buffer.from(signature, 'base64url');
+    bytes[0]! ^= 1;
+    expect(await reasonOf(verify(`${header}.${payload}.${bytes.toString('base64url')}`, { roomId: 'r' }))).toBe('signature');
+    const none = new UnsecuredJWT({ sub: 'mallory' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').encode();
+    expect(await reasonOf(verify(none, { roomId: 'r' }))).toBe('algorithm');
+  });
+});
+
+/** A loopback server with `listener`, for the length of `use`. */
+async function withServer<T>(listener: RequestListener, use: (url: string) => Promise<T>): Promise<T> {
+  const jwks = createServer(listener);
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use(`http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`);
+  } finally {
+    jwks.closeAllConnections();
+    await new Promise<void>((resolve) => jwks.close(() => resolve()));
+  }
+}
+
+/** The JWKS verifier behind the real authorizer: what API Gateway gets, and the log lines. */
+async function authorizeWith(url: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const authorize = createAuthorizer(jwksVerifier({ jwksUrl: url, issuer: ISSUER, audience: AUDIENCE }), createLogger('debug', (line) => lines.push(JSON.parse(line))));
+  const token = await idToken({ sub: 'u' });
+  const outcome = await authorize({ methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc/dev/$connect', queryStringParameters: { token, roomId: 'r' }, requestContext: { connectionId: 'c1' } }).then(
+    () => 'allowed',
+    (e: Error) => e.message,
+  );
+  return { outcome, lines, token };
+}
+
+/** A refusal API Gateway answers 401, logged once as a warning with its reason and never the token. */
+function expectRefused({ outcome, lines, token }: Awaited<ReturnType<typeof authorizeWith>>, reason: string) {
+  expect(outcome).toBe('Unauthorized');
+  expect(lines).toEqual([expect.objectContaining({ level: 'warn', message: 'connect refused', outcome: 'unauthorized', reason, connectionId: 'c1' })]);
+  expect(JSON.stringify(lines)).not.toContain(token);
+}
+
+describe('an unavailable JWKS', () => {
+  it('one that never answers: jwks-unavailable after jose\'s 5 s timeout, answered 401 and logged as a warning', async () => {
+    const started = Date.now();
+    const result = await withServer(() => {}, authorizeWith);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    expectRefused(result, 'jwks-unavailable');
+  }, 20_000);
+
+  it('one that answers something that is not a key set: jwks-unavailable, 401, a warning', async () => {
+    const result = await withServer((_req, res) => res.setHeader('content-type', 'application/json').end('{"error":"maintenance"}'), authorizeWith);
+    expectRefused(result, 'jwks-unavailable');
+  });
+
+  // KNOWN GAP, expected to fail until lambda/auth/jose-errors.ts maps them: jose throws the
+  // fetch's own TypeError ("fetch failed") for a refused connection and a plain JOSEError for a
+  // non-200 answer, which fromJoseError classifies as 'malformed' — still a 401 and a warning,
+  // but the log blames the client's token. When these start passing, make them plain `it`.
+  it.fails('a refused connection: jwks-unavailable', async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    expectRefused(await authorizeWith('http://127.0.0.1:1/.well-known/jwks.json'), 'jwks-unavailable');
+  });
+
+  it.fails('an HTTP 503: jwks-unavailable', async () => {
+    expectRefused(await withServer((_req, res) => res.writeHead(503).end(), authorizeWith), 'jwks-unavailable');
+  });
+
+  it('whatever their reason today, those two are refused (401, a warning): never allowed, never a 500', async () => {
+    for (const result of [
+      await authorizeWith('http://127.0.0.1:1/.well-known/jwks.json'),
+      await withServer((_req, res) => res.writeHead(503).end(), authorizeWith),
+    ]) {
+      expect(result.outcome).toBe('Unauthorized');
+      expect(result.lines).toEqual([expect.objectContaining({ level: 'warn', message: 'connect refused', reason: expect.stringMatching(/^(malformed|jwks-unavailable)$/) })]);
+    }
   });
 });
