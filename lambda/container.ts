@@ -27,6 +27,8 @@ export interface ContainerOptions {
   /** Injected clients (tests); by default one per endpoint, reused while warm. */
   documentClient?: DynamoDBDocumentClient;
   managementClient?: (endpoint: string) => ApiGatewayManagementApiClient;
+  /** Another PeerStore (tests: the in-memory store); by default the DynamoDB store over `documentClient`. */
+  store?: PeerStore;
   logger?: Logger;
   now?: () => number;
   /** PostToConnection calls in flight at once during a broadcast; FAN_OUT_CONCURRENCY otherwise. */
@@ -54,7 +56,7 @@ export function buildContainer(options: ContainerOptions): Container {
   return {
     config,
     log: options.logger ?? createLogger(config.logLevel),
-    store: markingErrors(new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint, config.dynamodbTimeoutMs), config.tableName, options.now)),
+    store: markingErrors(options.store ?? new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint, config.dynamodbTimeoutMs), config.tableName, options.now)),
     fanOutConcurrency,
     now: options.now ?? Date.now,
     replacementBackoff: replacementBackoffFromEnv(env),

@@ -15,9 +15,12 @@ import type { RuntimeServices } from './runtime/ports.js';
 import { RateLimiter } from './runtime/rate-limit.js';
 import { RATE_LIMITED_OUTCOMES } from './runtime/rate-limit-gate.js';
 import { answerBudgetMs, DeadlineExceededError, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
-import { droppingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
+import { refusingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
 import { tickAt } from './keep-alive/buckets.js';
 import { sweep, type SweepReport } from './keep-alive/sweep.js';
+
+/** How long a request failed by its deadline waits for the abandoned work to undo itself before the 503 goes out. */
+const SETTLE_BEFORE_ANSWER_MS = 250;
 
 /** Configuration and clients: read and built once, at the first invocation (container.ts). */
 export type HandlerOptions = ContainerOptions;
@@ -71,7 +74,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       store: warmed.store,
       // Built on first use: a message the rate limit refuses never posts.
       get sender() {
-        return (sender ??= markingErrors(droppingLateAnswers(warmed.senderFor(endpoint()), answered)));
+        return (sender ??= refusingLateAnswers(directSender(warmed, endpoint), answered));
       },
       log: warmed.log,
       identities,
@@ -81,6 +84,9 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       replacementBackoff: warmed.replacementBackoff,
     };
   }
+
+  /** The invocation's sender without the late-answer guard: what the deadline's own 503 goes through. */
+  const directSender = (warmed: Container, endpoint: () => string) => markingErrors(warmed.senderFor(endpoint()));
 
   function route(
     name: string,
@@ -92,6 +98,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       const { connectionId } = event.requestContext;
       let services: RuntimeServices | undefined;
       let answeredByDeadline: AnsweredByDeadline | undefined;
+      let abandoned: { work: Promise<unknown>; direct: () => RuntimeServices['sender'] } | undefined;
       try {
         const warmed = warm();
         const { config } = warmed;
@@ -101,6 +108,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         // Connections found Gone are ended once the route's own work is done (gone-ledger.ts).
         // endReportedGone logs its own failures and never throws, so it cannot mask the route's outcome.
         const work = run(live, event, warmed).finally(() => endReportedGone(live));
+        abandoned = { work, direct: () => directSender(warmed, endpoint) };
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
           live.log.warn(`${name} finished after its deadline`, { route: event.requestContext.routeKey, connectionId, outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
         );
@@ -117,9 +125,22 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         log.error(name, { ...fields, durationMs: Date.now() - started });
         if (services && name === 'message' && !event.isBase64Encoded) {
           const requestId = requestIdOf(event.body);
-          if (error instanceof DeadlineExceededError && requestId !== undefined) answeredByDeadline = { connectionId, requestId, answered: false };
+          let budgetMs = answerBudgetMs(context);
+          let answering = services;
+          if (error instanceof DeadlineExceededError && requestId !== undefined && abandoned) {
+            // The work's own answer is refused from now on, so it undoes what it did (a join leaves the
+            // roster). A short wait lets work that is only just late do so before the client hears 503 and
+            // retries, and before this invocation ends: on Lambda, work left behind is frozen with the
+            // sandbox until its next invocation, if any. Work stuck on a dead dependency is not waited for.
+            answeredByDeadline = { connectionId, requestId };
+            const settleMs = Math.min(budgetMs / 2, SETTLE_BEFORE_ANSWER_MS);
+            const settling = Date.now();
+            await within(abandoned.work, settleMs);
+            budgetMs -= Date.now() - settling;
+            answering = { ...services, sender: abandoned.direct() };
+          }
           // Bounded too: the Management API may be what is failing, and the handler must return before the platform's timeout.
-          const answered = await within(answerFailedMessage(services, connectionId, event.body, answer), answerBudgetMs(context));
+          const answered = await within(answerFailedMessage(answering, connectionId, event.body, answer), budgetMs);
           if (!answered) log.warn('gave up answering a failed request', { connectionId, errorId: answer.errorId });
         }
         return failure(answer);

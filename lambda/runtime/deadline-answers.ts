@@ -1,30 +1,38 @@
 import { parseMessage } from '../protocol/parse-message.js';
+import { markInternal } from './error-answer.js';
 import type { MessageSender } from './ports.js';
 
 /**
- * One answer per request: once the deadline has failed a request, both its
- * 503 and the abandoned work (which may still finish, or fail) would answer
- * it — a late success after "try again" tells the client the opposite of
- * what it was first told. The first answer to that request goes out, any
- * later one is dropped; everything else the work posts (announcements,
- * relayed answers to others) still goes out.
+ * One answer per request: once the deadline has answered a request 503
+ * "try again", the abandoned work (which may still finish) must not answer
+ * it too — a late success after "try again" tells the client the opposite
+ * of what it was first told. So the work's answer to that request is
+ * refused with AnswerAfterDeadlineError: to the app, an answer that could
+ * not be delivered, which an all-or-nothing handler undoes (the room
+ * relay's join leaves the roster again, so the client's retry starts
+ * clean). Everything else the work posts (announcements, relayed answers
+ * to others) still goes out.
  */
 export interface AnsweredByDeadline {
   connectionId: string;
   requestId: number;
-  /** Set by the first answer posted after the deadline. */
-  answered: boolean;
 }
 
-export function droppingLateAnswers(sender: MessageSender, deadlineHit: () => AnsweredByDeadline | undefined): MessageSender {
+/** The deadline already answered this request; internal, so its text never reaches a client. */
+export class AnswerAfterDeadlineError extends Error {
+  override readonly name = 'AnswerAfterDeadlineError';
+  constructor(readonly requestId: number) {
+    super(`request ${requestId} was already answered 503 by the invocation's deadline; its late answer is not sent`);
+    markInternal(this);
+  }
+}
+
+export function refusingLateAnswers(sender: MessageSender, deadlineHit: () => AnsweredByDeadline | undefined): MessageSender {
   return {
     async post(connectionId, message) {
       const guard = deadlineHit();
       const { response, id } = message.message as { response?: unknown; id?: unknown };
-      if (guard && response === true && id === guard.requestId && connectionId === guard.connectionId) {
-        if (guard.answered) return 'sent';
-        guard.answered = true;
-      }
+      if (guard && response === true && id === guard.requestId && connectionId === guard.connectionId) throw new AnswerAfterDeadlineError(guard.requestId);
       return sender.post(connectionId, message);
     },
     close: (connectionId) => sender.close(connectionId),

@@ -1,14 +1,16 @@
 /**
  * One answer per request once the deadline has failed it
- * (lambda/runtime/deadline-answers.ts): the first answer to that request on
- * that connection goes out, a later one is dropped; everything else the
- * abandoned work posts — requests and notifications, answers to other
- * requests, answers on other connections — still goes out.
+ * (lambda/runtime/deadline-answers.ts): the abandoned work's answer to that
+ * request on that connection is refused with AnswerAfterDeadlineError (so
+ * the app can undo what it did); everything else it posts — requests and
+ * notifications, answers to other requests, answers on other connections —
+ * still goes out.
  */
 import { describe, expect, it } from 'vitest';
 import { encode, type EncodedMessage } from '../../../lambda/protocol/encode.js';
 import { createErrorResponse, createNotification, createRequest, createSuccessResponse } from '../../../lambda/protocol/messages.js';
-import { droppingLateAnswers, type AnsweredByDeadline } from '../../../lambda/runtime/deadline-answers.js';
+import { errorAnswer } from '../../../lambda/runtime/error-answer.js';
+import { AnswerAfterDeadlineError, refusingLateAnswers, type AnsweredByDeadline } from '../../../lambda/runtime/deadline-answers.js';
 import type { MessageSender } from '../../../lambda/runtime/ports.js';
 
 /** A sender that delivers everything and records what it delivered. */
@@ -24,23 +26,24 @@ function recordingSender() {
   return { sender, delivered };
 }
 
-const tryAgain = (id: number) => encode(createErrorResponse(id, 503, 'temporarily unavailable, try again (id 0123456789ab)'));
-
 describe('answers after the deadline failed a request', () => {
-  it('posts the first answer to that request and drops a later one, still reporting it sent', async () => {
+  it("refuses the work's answer to that request with an internal AnswerAfterDeadlineError, sending nothing", async () => {
     const { sender, delivered } = recordingSender();
-    const guard: AnsweredByDeadline = { connectionId: 'c1', requestId: 7, answered: false };
-    const guarded = droppingLateAnswers(sender, () => guard);
-    expect(await guarded.post('c1', tryAgain(7))).toBe('sent');
-    expect(await guarded.post('c1', encode(createSuccessResponse(7, { late: true })))).toBe('sent');
-    expect(delivered).toEqual([{ connectionId: 'c1', message: createErrorResponse(7, 503, 'temporarily unavailable, try again (id 0123456789ab)') }]);
+    const guard: AnsweredByDeadline = { connectionId: 'c1', requestId: 7 };
+    const guarded = refusingLateAnswers(sender, () => guard);
+    for (const late of [createSuccessResponse(7, { late: true }), createErrorResponse(7, 500, 'late failure')]) {
+      const refused = await guarded.post('c1', encode(late)).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(AnswerAfterDeadlineError);
+      expect(refused).toMatchObject({ requestId: 7 });
+      expect(errorAnswer(refused).source).toBe('internal');
+    }
+    expect(delivered).toEqual([]);
   });
 
   it('still posts everything else the abandoned work sends', async () => {
     const { sender, delivered } = recordingSender();
-    const guard: AnsweredByDeadline = { connectionId: 'c1', requestId: 7, answered: false };
-    const guarded = droppingLateAnswers(sender, () => guard);
-    await guarded.post('c1', tryAgain(7));
+    const guard: AnsweredByDeadline = { connectionId: 'c1', requestId: 7 };
+    const guarded = refusingLateAnswers(sender, () => guard);
     const others = [
       // A server → client request that happens to carry the same id is not an answer.
       { connectionId: 'c1', message: createRequest(7, 'ping') },
@@ -51,12 +54,12 @@ describe('answers after the deadline failed a request', () => {
       { connectionId: 'c2', message: createSuccessResponse(7, { n: 7 }) },
     ];
     for (const { connectionId, message } of others) expect(await guarded.post(connectionId, encode(message))).toBe('sent');
-    expect(delivered.slice(1)).toEqual(others);
+    expect(delivered).toEqual(others);
   });
 
   it('posts every answer while no deadline has failed the request', async () => {
     const { sender, delivered } = recordingSender();
-    const guarded = droppingLateAnswers(sender, () => undefined);
+    const guarded = refusingLateAnswers(sender, () => undefined);
     await guarded.post('c1', encode(createSuccessResponse(7)));
     await guarded.post('c1', encode(createSuccessResponse(7)));
     expect(delivered).toHaveLength(2);

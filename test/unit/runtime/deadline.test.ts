@@ -130,7 +130,7 @@ describe('within', () => {
 });
 
 describe('a request that outlives INVOCATION_DEADLINE_MS', () => {
-  it('is answered 503 and logged as a DeadlineExceededError with its budget; its late answer is dropped and its finish logged', async () => {
+  it('is answered 503 and logged as a DeadlineExceededError with its budget; its late answer is refused and its finish logged', async () => {
     const release = deferred<void>();
     const slowApp: App = {
       async onRequest(_request, { accept }) {
@@ -161,8 +161,8 @@ describe('a request that outlives INVOCATION_DEADLINE_MS', () => {
     expect(failed?.error).toMatchObject({ name: 'DeadlineExceededError', code: 'ETIMEDOUT', message: expect.stringMatching(/deadline \(30 ms\)/) });
 
     release.resolve();
-    expect(await finished.promise).toMatchObject({ level: 'warn', connectionId: 'c1', outcome: 'done' });
-    // The late success would contradict the 503: it is not posted.
+    // The late success would contradict the 503: it is refused (the app hears it could not be delivered), not posted.
+    expect(await finished.promise).toMatchObject({ level: 'warn', connectionId: 'c1', outcome: 'failed', error: expect.objectContaining({ name: 'AnswerAfterDeadlineError' }) });
     expect(h.postedTo('c1')).toHaveLength(1);
   });
 });
