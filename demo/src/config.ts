@@ -3,15 +3,22 @@
  * `npm start` and against a deployed stack:
  *
  *   ?ws=wss://abc.execute-api.eu-west-1.amazonaws.com/dev   the WebSocket API (default: this page's host)
- *   &token=eyJ…          a join token (token mode: it names the room and the peer)
+ *   &token=eyJ…          a join token: HS256 (it names the room and the peer) or your IdP's JWT (JWKS mode)
+ *   &peer=alice          your peerId when no token names it (default: a random p-xxxxxxxx)
  *   &room=demo&name=Ann  prefill the form
  *   &ice=stun:stun.example.org:3478,turn:turn.example.org:3478&iceUser=u&icePass=p
+ *
+ * The page's own peerId must be the one the server uses: it decides which
+ * side of each link is polite. With a token it is the token's `peerId`
+ * claim (HS256 join tokens), else its `sub` (JWKS mode's default
+ * peerIdClaim), else `?peer=`.
  */
 export interface DemoConfig {
   wsUrl: string;
   token?: string;
-  /** Fixed by the token when there is one. */
   room?: string;
+  /** The token names the room (HS256 join tokens): the form only shows it. */
+  roomFixed: boolean;
   peerId?: string;
   name: string;
   iceServers: RTCIceServer[];
@@ -28,21 +35,21 @@ export function readConfig(location: Location): DemoConfig {
     wsUrl: params.get('ws') ?? `${scheme}//${location.host}/`,
     token,
     room: claims.roomId ?? params.get('room') ?? undefined,
-    peerId: claims.peerId ?? validId(params.get('peer')),
+    roomFixed: claims.roomId !== undefined,
+    peerId: claims.peerId ?? claims.sub ?? validId(params.get('peer')),
     name: params.get('name') ?? '',
     iceServers: iceServers(params.get('ice'), params.get('iceUser'), params.get('icePass')),
   };
 }
 
-/** The room and peer a join token names; the authorizer enforces them, we only display them. */
-function tokenClaims(token: string): { roomId?: string; peerId?: string } {
+/** The room and peer a token names; the authorizer enforces them, we only display them. */
+function tokenClaims(token: string): { roomId?: string; peerId?: string; sub?: string } {
   try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(payload)) as Record<string, unknown>;
-    return {
-      roomId: typeof claims.roomId === 'string' ? claims.roomId : undefined,
-      peerId: typeof claims.peerId === 'string' ? claims.peerId : undefined,
-    };
+    const base64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+    const claims = JSON.parse(json) as Record<string, unknown>;
+    const id = (value: unknown) => (typeof value === 'string' ? validId(value) : undefined);
+    return { roomId: id(claims.roomId), peerId: id(claims.peerId), sub: id(claims.sub) };
   } catch {
     return {};
   }
@@ -70,8 +77,13 @@ export function connectUrl(config: DemoConfig, room: string, peerId: string): st
   return url.toString();
 }
 
+/**
+ * Not crypto.randomUUID(): it exists only in secure contexts (https or
+ * localhost), and the page also runs over plain http on a LAN address.
+ */
 export function randomPeerId(): string {
-  return 'p-' + crypto.randomUUID().slice(0, 8);
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return 'p-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export { ID as ID_PATTERN };

@@ -9,7 +9,7 @@ import { Refusal, type Signaling } from './signaling.js';
 
 export class Mesh {
   readonly links = new Map<string, PeerLink>();
-  /** Peers that left: a late candidate from one must not bring its link back. */
+  /** Peers that left: a late offer or candidate from one must not bring its link back. */
   private readonly gone = new Set<string>();
 
   constructor(
@@ -43,7 +43,11 @@ export class Mesh {
   /** Relayed requests that belong to the mesh. */
   async request(from: string, method: string, data: any): Promise<unknown> {
     if (method !== 'offer') throw new Refusal(404, `unknown method ${method}`);
-    // No `gone` check: only a joined peer can relay, so an offer means it is (back) in the room.
+    // Relayed messages are not ordered: an offer the peer sent before it
+    // left can arrive after its peerClosed. Taking it would bring back a
+    // link and a card that nothing removes. A peer that really comes back
+    // is a newPeer first (ensure forgets it was gone), then offers anew.
+    if (this.gone.has(from)) throw new Refusal(410, `${from} has left the room`);
     return this.ensure(from).handleOffer(data.description, data.seen);
   }
 

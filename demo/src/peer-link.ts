@@ -17,6 +17,8 @@ export interface LinkEvents {
   state(state: LinkState): void;
   /** Something worth showing to the user (an offer refused, glare…). */
   note(text: string): void;
+  /** Connected, and the last negotiation succeeded: earlier notes no longer apply. */
+  healthy(): void;
   /** The DataChannel is open: messages can go both ways. */
   open(): void;
   message(text: string): void;
@@ -25,11 +27,17 @@ export interface LinkEvents {
 
 /** How long the polite side waits for the first offer before making its own. */
 const POLITE_WAIT_MS = 3000;
+/** ICE restarts tried after `failed` (1 s, 2 s, 4 s apart) before the link stays failed. */
+const MAX_ICE_RESTARTS = 3;
+const ICE_RESTART_FIRST_DELAY_MS = 1000;
 
 export class PeerLink {
   readonly pc: RTCPeerConnection;
   channel?: RTCDataChannel;
   private setupTimer?: ReturnType<typeof setTimeout>;
+  private restartTimer?: ReturnType<typeof setTimeout>;
+  /** Automatic ICE restarts since the link was last connected. */
+  private iceRestarts = 0;
   /** Offers that crossed ours; the glare test reads it. */
   collisions = 0;
   private makingOffer = false;
@@ -60,9 +68,14 @@ export class PeerLink {
     else this.setupLocal();
 
     this.pc.onconnectionstatechange = () => {
-      events.state(this.pc.connectionState);
-      // New ICE credentials are the standard way back from `failed`; either side may start it.
-      if (this.pc.connectionState === 'failed') this.restart();
+      const state = this.pc.connectionState;
+      events.state(state);
+      if (state === 'connected') {
+        this.iceRestarts = 0;
+        clearTimeout(this.restartTimer);
+      }
+      if (state === 'failed') this.restartAfterFailure();
+      this.reportHealth();
     };
     this.pc.ontrack = ({ track, streams }) => events.track(streams[0] ?? new MediaStream([track]));
     this.pc.onicecandidate = ({ candidate }) => {
@@ -112,12 +125,19 @@ export class PeerLink {
       await this.pc.setRemoteDescription(answer);
       this.answeredOffers++;
       await this.flushCandidates();
+      this.reportHealth();
     } catch (error) {
-      this.events.note(code(error) === 409 ? `offer refused: ${describe(error)}` : `offer failed: ${describe(error)}`);
+      const text = code(error) === 409 ? `offer refused: ${describe(error)}` : `offer failed: ${describe(error)}`;
       // If this refused offer is still ours, drop it: back to stable, so their
       // next offer is not taken for glare, and negotiationneeded offers again.
       if (this.pc.signalingState === 'have-local-offer' && this.pc.localDescription?.sdp === description?.sdp) {
+        this.events.note(text);
         await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+      } else if (this.healthy()) {
+        // Glare already settled (we answered theirs instead): nothing for the user.
+        this.log(text, '(superseded)');
+      } else {
+        this.events.note(text);
       }
     }
   }
@@ -137,6 +157,7 @@ export class PeerLink {
     const answer = this.pc.localDescription;
     await this.flushCandidates();
     this.setupLocal();
+    this.reportHealth();
     return { description: answer };
   }
 
@@ -168,8 +189,38 @@ export class PeerLink {
     for (const candidate of pending) await this.handleCandidate(candidate);
   }
 
-  /** Renegotiate with new ICE credentials: the way out of `failed`. */
+  private healthy(): boolean {
+    return this.pc.connectionState === 'connected' && this.pc.signalingState === 'stable';
+  }
+
+  /** Called on `connected` and after each negotiation that succeeded. */
+  private reportHealth(): void {
+    if (this.healthy()) this.events.healthy();
+  }
+
+  /**
+   * New ICE credentials are the standard way back from `failed`; either
+   * side may start it. A few, further and further apart: a link that
+   * cannot work (no route, a dead TURN server) then shows `failed` and
+   * stays so, instead of renegotiating forever.
+   */
+  private restartAfterFailure(): void {
+    clearTimeout(this.restartTimer);
+    if (this.iceRestarts >= MAX_ICE_RESTARTS) {
+      this.events.note(`link failed; gave up after ${MAX_ICE_RESTARTS} ICE restarts (Restart link tries again)`);
+      return;
+    }
+    const delay = ICE_RESTART_FIRST_DELAY_MS * 2 ** this.iceRestarts++;
+    this.events.note(`link failed; ICE restart ${this.iceRestarts} of ${MAX_ICE_RESTARTS} in ${delay / 1000} s`);
+    this.restartTimer = setTimeout(() => {
+      if (this.pc.connectionState === 'failed') this.pc.restartIce();
+    }, delay);
+  }
+
+  /** Renegotiate with new ICE credentials now (the Restart link button): automatic restarts start over. */
   restart(): void {
+    clearTimeout(this.restartTimer);
+    this.iceRestarts = 0;
     this.pc.restartIce();
   }
 
@@ -181,6 +232,7 @@ export class PeerLink {
 
   close(): void {
     clearTimeout(this.setupTimer);
+    clearTimeout(this.restartTimer);
     this.channel?.close();
     this.pc.close();
   }
