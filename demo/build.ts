@@ -4,8 +4,7 @@
  * stack (in memory) and by `npm run demo:build` (to demo/dist/, static
  * files that can be hosted anywhere).
  */
-import { readFile } from 'node:fs/promises';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,10 +33,20 @@ export async function buildDemo(): Promise<Map<string, Buffer>> {
   return files;
 }
 
+/** What `npm run demo:build` does: the page's files into outDir (created if missing); their paths. */
+export async function writeDemo(outDir: string): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, contents] of await buildDemo()) {
+    await writeFile(join(outDir, name), contents);
+    written.push(join(outDir, name));
+  }
+  return written;
+}
+
 // `npm run demo:build [outDir]`
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const outDir = process.argv[2] ?? join(DEMO_DIR, 'dist');
-  await mkdir(outDir, { recursive: true });
-  for (const [name, contents] of await buildDemo()) await writeFile(join(outDir, name), contents);
+  await writeDemo(outDir);
   console.log(`demo built into ${outDir}: open index.html over http(s) with ?ws=wss://…`);
 }
