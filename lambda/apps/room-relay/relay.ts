@@ -51,7 +51,13 @@ async function joinedRoster(peer: RelayPeer, room: RelayRequestContext['room']):
   const roster = await room.getRoster();
   const own = roster.find((candidate) => candidate.id === peer.id);
   if (own && own.connectionId !== peer.connectionId) throw new ConnectionReplacedError(peer.id);
-  if (!own) throw new ProtooError(403, 'join the room first');
+  if (!own) {
+    // Not joined: either it has yet to join, or its peerId went to a connection that has not joined
+    // yet. Only this refusal pays the read that tells them apart (it throws ConnectionReplacedError,
+    // so the runtime closes the connection); a relay from a joined peer never does.
+    await peer.getData();
+    throw new ProtooError(403, 'join the room first');
+  }
   return roster;
 }
 

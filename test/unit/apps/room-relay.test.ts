@@ -272,6 +272,29 @@ describe('room relay: relaying needs a joined sender', () => {
   });
 });
 
+describe('room relay: a connection that lost its peerId to one that has not joined yet', () => {
+  it.each(['peerRequest', 'peerNotify'])('%s is answered 403 and the connection closed, reaching nobody', async (method) => {
+    const h = createHarness(roomRelay);
+    h.givenConnection('c-alice-old', 'room1', 'alice');
+    // alice's peerId is bound to her new connection, which has not joined; nobody is on the roster as alice.
+    h.givenRoom('room1', [
+      { peerId: 'alice', connectionId: 'c-alice-new', data: {} },
+      { peerId: 'bob', connectionId: 'c-bob', data: joined({ name: 'Bob' }), version: 1 },
+    ]);
+    await send(h, 'c-alice-old', request(97, method, { peerId: 'bob', method: 'x' }));
+    expect(h.postedTo('c-alice-old')).toEqual([{ response: true, id: 97, ok: false, errorCode: 403, errorReason: expect.stringContaining('belongs to another connection') }]);
+    expect(h.closedConnections()).toEqual(['c-alice-old']);
+    expect(h.postedTo('c-bob')).toEqual([]);
+  });
+
+  it('a relay from a joined peer does not pay that read', async () => {
+    const h = relayHarness();
+    await send(h, 'c-alice', request(98, 'peerNotify', { peerId: 'bob', method: 'x' }));
+    expect(h.postedTo('c-alice')).toEqual([{ response: true, id: 98, ok: true, data: { delivered: 1 } }]);
+    expect(h.inputs(GetCommand).map((input) => input.Key.sk)).toEqual(['CONN', 'PEER_ROSTER']); // alice's identity (cold), the roster
+  });
+});
+
 describe('room relay: peerNotify', () => {
   it('notifies one target with from and answers delivered 1', async () => {
     const h = relayHarness();
