@@ -7,7 +7,7 @@
  * the query string, and when a room claim is configured it must be listed
  * there (a string, or an array of strings; `*` allows any room).
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AuthError } from './auth-error.js';
 import { fromJoseError } from './jose-errors.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS } from './join-token.js';
@@ -31,8 +31,29 @@ export interface JwksOptions {
 /** Registered claims stay out of the app claims: the app gets what the IdP says about the user. */
 const REGISTERED = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
+/** What the token itself is to blame for when its key is looked up; anything else is the key set's fault. */
+const TOKEN_KEY_ERRORS = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSEAlgNotAllowed, errors.JOSENotSupported];
+
+/**
+ * The provider's key set, with a failure to get it (refused, 5xx, timeout,
+ * not a key set) reported as `jwks-unavailable`: jose throws plain
+ * TypeErrors and JOSEErrors for some of them, which would otherwise be
+ * logged as the client's malformed token.
+ */
+function remoteKeys(url: string): JWTVerifyGetKey {
+  const keys = createRemoteJWKSet(new URL(url));
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (TOKEN_KEY_ERRORS.some((type) => error instanceof type)) throw error;
+      throw new AuthError('jwks-unavailable', error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
 export function jwksVerifier(options: JwksOptions): TokenVerifier {
-  const keys = createRemoteJWKSet(new URL(options.jwksUrl));
+  const keys = remoteKeys(options.jwksUrl);
   const peerIdClaim = options.peerIdClaim ?? 'sub';
   return async (token, query) => {
     let payload: JWTPayload;
