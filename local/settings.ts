@@ -5,12 +5,18 @@
  * given — never silently replaced by a default. An empty value counts as
  * unset (so `DYNAMODB_ENDPOINT= npm start` means "no endpoint").
  *
- * No heavy imports here: start.ts validates before it loads the stack.
+ * The runtime's own variables are checked by the very functions that
+ * read them at the first invocation, so a value they would refuse fails
+ * here, at start, instead of failing every handshake with a 500.
  */
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { limitsFromEnv } from '../lambda/apps/room-relay/limits.js';
+import { readConfig } from '../lambda/config.js';
+import { managementClientSettings } from '../lambda/delivery/management-client.js';
 import { keepAliveSettingsFromEnv } from '../lambda/keep-alive/settings.js';
+import { replacementBackoffFromEnv } from '../lambda/runtime/replacement-backoff-settings.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export class SettingError extends Error {
@@ -154,6 +160,23 @@ function keepAlive(env: Env): void {
   }
 }
 
+/**
+ * The runtime's variables (RATE_LIMIT_*, FAN_OUT_CONCURRENCY, DYNAMODB_TIMEOUT_MS,
+ * INVOCATION_DEADLINE_MS, POST_TIMEOUT_MS, REPLACEMENT_BACKOFF_*, and the room
+ * relay's ROOM_MAX_PEERS, PEER_INFO_MAX_BYTES), which the handlers read once.
+ */
+function runtime(env: Env): void {
+  try {
+    // The stack names its own table; only the other variables are checked here.
+    readConfig({ ...env, TABLE_NAME: 'checked-at-start' });
+    managementClientSettings(env);
+    replacementBackoffFromEnv(env);
+    limitsFromEnv(env);
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
+}
+
 /** Reads and validates every variable `npm start` uses; throws SettingError on the first bad one. */
 export function readSettings(env: Env = process.env, cwd = process.cwd()): StartSettings {
   const settings: StartSettings = {
@@ -178,5 +201,6 @@ export function readSettings(env: Env = process.env, cwd = process.cwd()): Start
   };
   pattern(env, 'AWS_REGION', REGION, 'an AWS region name (e.g. us-east-1)');
   keepAlive(env);
+  runtime(env);
   return settings;
 }

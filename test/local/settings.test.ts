@@ -101,6 +101,17 @@ describe('readSettings', () => {
     ['KEEP_ALIVE', 'maybe', 'KEEP_ALIVE must be "on" or "off", got "maybe"'],
     ['KEEP_ALIVE_INTERVAL_MS', '9m', 'KEEP_ALIVE_INTERVAL_MS must be a whole number'],
     ['KEEP_ALIVE_METHOD', 'keep alive', 'KEEP_ALIVE_METHOD must match'],
+    // The runtime's own variables, read by the handlers at their first invocation: refused at start, not as a 500 per handshake.
+    ['RATE_LIMIT_PER_SECOND', '-1', 'RATE_LIMIT_PER_SECOND must be a whole number ≥ 0, got "-1"'],
+    ['RATE_LIMIT_BURST', '0', 'RATE_LIMIT_BURST must be a whole number ≥ 1'],
+    ['RATE_LIMIT_CLOSE_AFTER', 'never', 'RATE_LIMIT_CLOSE_AFTER must be'],
+    ['FAN_OUT_CONCURRENCY', '0', 'FAN_OUT_CONCURRENCY must be a whole number ≥ 1'],
+    ['DYNAMODB_TIMEOUT_MS', '1.5', 'DYNAMODB_TIMEOUT_MS must be'],
+    ['INVOCATION_DEADLINE_MS', '8s', 'INVOCATION_DEADLINE_MS must be'],
+    ['POST_TIMEOUT_MS', '0', 'POST_TIMEOUT_MS must be a positive whole number'],
+    ['REPLACEMENT_BACKOFF_GROWTH', '0.5', 'REPLACEMENT_BACKOFF_GROWTH must be ≥ 1'],
+    ['ROOM_MAX_PEERS', 'abc', 'ROOM_MAX_PEERS must be a whole number'],
+    ['PEER_INFO_MAX_BYTES', '1', 'PEER_INFO_MAX_BYTES must be a whole number ≥ 2'],
   ])('GIVEN %s=%j THEN it is refused in one line', (name, value, message) => {
     const read = () => readSettings({ [name]: value }, ROOT);
     expect(read).toThrow(SettingError);
