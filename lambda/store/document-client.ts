@@ -20,8 +20,9 @@ import { withoutUnusedMiddleware } from '../lean-sdk-client.js';
  *   the SDK spaces them (100 ms base, 500 ms for throttling, with jitter).
  *   Worst case per call: 3 × 2 s + ≤ 1.5 s of backoff = 7.5 s; a silent
  *   endpoint: 3 × 1 s + backoff ≈ 3.3 s. The deadline cuts whatever is left.
- * - keep-alive sockets, 50: a broadcast's fan-out (25 at once) may read
- *   while other reads of the invocation run.
+ * - keep-alive sockets, 50: reads run a few at a time (a join's, a
+ *   settle's, the sweep's bucket pages); a broadcast's fan-out posts, it
+ *   does not read.
  */
 export interface DocumentClientSettings {
   timeoutMs: number;
