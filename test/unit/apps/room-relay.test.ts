@@ -122,11 +122,14 @@ describe('room relay: join', () => {
     expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 1, ok: false, errorCode: 400 });
   });
 
-  it('rejects info over 16 KB with 413', async () => {
+  // {"blob":"…"} is 11 bytes of JSON around the string: 1013 x's make exactly the default 1024.
+  it('takes info of exactly PEER_INFO_MAX_BYTES (1024 by default) and refuses one byte more with 413, writing nothing', async () => {
     const h = roomHarness();
-    await send(h, 'c-alice', request(1, 'join', { data: { blob: 'x'.repeat(16 * 1024) } }));
-    expect(h.postedTo('c-alice')[0]).toMatchObject({ id: 1, ok: false, errorCode: 413 });
+    await send(h, 'c-alice', request(1, 'join', { data: { blob: 'x'.repeat(1014) } }));
+    expect(h.postedTo('c-alice')[0]).toEqual({ response: true, id: 1, ok: false, errorCode: 413, errorReason: 'peer info exceeds 1024 bytes' });
     expect(h.inputs(UpdateCommand)).toHaveLength(0);
+    await send(h, 'c-alice', request(2, 'join', { data: { blob: 'x'.repeat(1013) } }));
+    expect(h.postedTo('c-alice')[1]).toMatchObject({ id: 2, ok: true });
   });
 });
 
