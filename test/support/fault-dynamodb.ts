@@ -14,6 +14,17 @@ export interface FaultyDynamo {
   fault: DynamoFault;
   /** Requests that met a fault (forwarded ones are not counted). */
   faulted: number;
+  /** Resolves once `faulted` reaches `count` (e.g. the SDK's last attempt of a call met the fault). */
+  faultedReaches(count: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resets the connections a `silent` fault still holds, as an endpoint that
+   * recovers drops what it had stalled: the SDK retries those attempts at
+   * once (against whatever `fault` now says), so work the deadline gave up
+   * on goes on now instead of after its attempt's timeout.
+   */
+  release(): void;
+  /** Resolves once no request has been in flight or arrived for `quietMs`. */
+  idle(quietMs?: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,13 +48,22 @@ export async function startFaultyDynamo(targetEndpoint: string): Promise<FaultyD
   const target = new URL(targetEndpoint);
   const held = new Set<ServerResponse>();
   const state = { fault: 'pass', faulted: 0 } as FaultyDynamo;
+  let inFlight = 0;
+  let lastActivity = Date.now();
   const server = createServer((req, res) => {
+    inFlight++;
+    lastActivity = Date.now();
+    res.on('close', () => {
+      inFlight--;
+      lastActivity = Date.now();
+    });
     if (state.fault === 'pass') return forward(target, req, res);
     state.faulted++;
     req.resume();
     switch (state.fault) {
       case 'silent':
         held.add(res);
+        res.on('close', () => held.delete(res));
         return;
       case 'throttling':
         return dynamoError(res, 400, 'ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
@@ -55,10 +75,28 @@ export async function startFaultyDynamo(targetEndpoint: string): Promise<FaultyD
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.faultedReaches = (count, timeoutMs = 10_000) =>
+    poll(() => state.faulted >= count, timeoutMs, () => `${state.faulted} faulted requests, not ${count}`);
+  state.release = () => held.forEach((res) => res.destroy());
+  state.idle = (quietMs = 200, timeoutMs = 10_000) =>
+    poll(() => inFlight === 0 && Date.now() - lastActivity >= quietMs, timeoutMs, () => `${inFlight} requests still in flight`);
   state.close = async () => {
     held.forEach((res) => res.destroy());
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   };
   return state;
+}
+
+/** Resolves once `done()` holds, checked every 10 ms. */
+function poll(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (done()) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`fault proxy: after ${timeoutMs} ms, ${what()}`));
+      setTimeout(check, 10);
+    };
+    check();
+  });
 }
