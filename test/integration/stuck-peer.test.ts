@@ -5,6 +5,12 @@
  * broadcasting large notifications: every broadcast is answered within a
  * few seconds and reaches every other peer — before, once ~4 MB had backed
  * up toward the stuck peer, each broadcast waited for the 29 s timeout.
+ *
+ * The stuck peer itself is not dropped (docs/local-stack.md, Backpressure):
+ * API Gateway answers a post to a full client 429 and keeps the connection
+ * (the emulator's default `onOverflow: 'reject'`), and the runtime counts a
+ * 429 as not delivered, not Gone — so at the end it is still connected and
+ * joined, and nobody was told it left.
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +56,9 @@ describe('a peer that never reads, in a room of 10', () => {
   it('broadcasts keep being answered within seconds and reach every other peer; requests to the stuck peer are answered too', async () => {
     const { stack } = handle();
     const roomId = freshRoom('stuck');
+    const before = new Set(stack.connectionIds());
     const stuck = await joinAndStopReading(stack.url, roomId, 'stuck');
+    const [stuckConnectionId] = stack.connectionIds().filter((id) => !before.has(id));
     const peers: TestPeer[] = [];
     for (let i = 0; i < 9; i++) {
       const peer = await openPeer(stack.url, roomId, `p${i}`);
@@ -91,12 +99,24 @@ describe('a peer that never reads, in a room of 10', () => {
     // A relayed request or a targeted notification to the stuck peer answers its caller promptly too.
     const [caller, other] = peers;
     const started = Date.now();
-    await within(caller.peer.request('peerRequest', { peerId: 'stuck', method: 'hello', data: { blob: BLOB } }).catch((error) => error), ANSWER_WITHIN_MS, 'peerRequest to the stuck peer');
-    await within(caller.peer.request('peerNotify', { peerId: 'stuck', method: 'hi', data: { blob: BLOB } }).catch((error) => error), ANSWER_WITHIN_MS, 'peerNotify to the stuck peer');
+    const relayed = await within(caller.peer.request('peerRequest', { peerId: 'stuck', method: 'hello', data: { blob: BLOB } }).catch((error) => error), ANSWER_WITHIN_MS, 'peerRequest to the stuck peer');
+    const notified = await within(caller.peer.request('peerNotify', { peerId: 'stuck', method: 'hi', data: { blob: BLOB } }).catch((error) => error), ANSWER_WITHIN_MS, 'peerNotify to the stuck peer');
     expect(Date.now() - started).toBeLessThan(2 * ANSWER_WITHIN_MS);
+    // Its buffer is full: the request fails at once as not delivered, the notification counts 0.
+    expect(relayed).toMatchObject({ code: 504, message: expect.stringMatching(/peer unreachable/) });
+    expect(notified).toEqual({ delivered: 0 });
     // ...while the room goes on working.
     other.onRequest = (_request, accept) => accept({ pong: true });
     expect(await within(caller.peer.request('peerRequest', { peerId: other.peerId, method: 'ping' }), ANSWER_WITHIN_MS)).toEqual({ pong: true });
+
+
+    // The stuck peer was never treated as Gone: still connected, still joined, nobody heard peerClosed.
+    await stack.settled();
+    expect(stuck.readyState).toBe(WebSocket.OPEN);
+    expect(stack.connectionIds()).toContain(stuckConnectionId);
+    const { peers: seen } = await within(other.peer.request('getPeers'), ANSWER_WITHIN_MS, 'getPeers');
+    expect(seen.map((peer: { id: string }) => peer.id)).toContain('stuck');
+    for (const peer of peers) expect(peer.notifications.filter((n) => n.method === 'peerClosed')).toEqual([]);
 
     stuck.terminate();
     for (const peer of peers) peer.close();
