@@ -67,7 +67,12 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
   const warm = () => (container ??= buildContainer(options));
 
   /** One invocation's view: the container's parts, its own Gone ledger, and its sender's late-answer guard. */
-  function servicesFor(warmed: Container, endpoint: () => string, answered: () => AnsweredByDeadline | undefined): RuntimeServices {
+  function servicesFor(
+    warmed: Container,
+    endpoint: () => string,
+    answered: () => AnsweredByDeadline | undefined,
+    abandoned: () => boolean = () => false,
+  ): RuntimeServices {
     let sender: RuntimeServices['sender'] | undefined;
     return {
       app,
@@ -82,6 +87,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       now: warmed.now,
       gone: new GoneLedger(),
       replacementBackoff: warmed.replacementBackoff,
+      abandoned,
     };
   }
 
@@ -99,11 +105,12 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       let services: RuntimeServices | undefined;
       let answeredByDeadline: AnsweredByDeadline | undefined;
       let abandoned: { work: Promise<unknown>; direct: () => RuntimeServices['sender'] } | undefined;
+      let deadlineHit = false;
       try {
         const warmed = warm();
         const { config } = warmed;
         const endpoint = () => managementEndpoint(event.requestContext, config.managementApiEndpoint);
-        const live = (services = servicesFor(warmed, endpoint, () => answeredByDeadline));
+        const live = (services = servicesFor(warmed, endpoint, () => answeredByDeadline, () => deadlineHit));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
         // Connections found Gone are ended once the route's own work is done (gone-ledger.ts).
         // endReportedGone logs its own failures and never throws, so it cannot mask the route's outcome.
@@ -119,6 +126,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       } catch (error) {
         // Whatever reaches here escaped the runtime's own handling (app
         // errors in a request are answered inside it): internal, by rule.
+        if (error instanceof DeadlineExceededError) deadlineHit = true;
         const answer = internalErrorAnswer(error);
         const log = services?.log ?? options.logger ?? createLogger('error');
         const fields = { route: event.requestContext.routeKey, connectionId, outcome: 'failed', errorId: answer.errorId, error };

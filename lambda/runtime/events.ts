@@ -13,6 +13,8 @@ export interface WebSocketRequestContext {
   /** A $connect authorizer's context, delivered on every route. */
   authorizer?: Record<string, unknown> | null;
   identity?: { sourceIp?: string };
+  /** Epoch ms at which API Gateway accepted the connection (every route carries it). */
+  connectedAt?: number;
   disconnectStatusCode?: number;
   disconnectReason?: string;
 }

@@ -58,7 +58,13 @@ export async function onConnect(services: RuntimeServices, event: WebSocketEvent
 
   const bound = { connectionId, roomId, peerId };
   await services.store.putConnection(bound);
-  const binding = await bindUnlessProtected(services, bound, decision.data);
+  // The deadline has answered this handshake 503 already: binding now would take the peerId for a
+  // connection API Gateway refused. (A bind already in flight is fenced by connectedAt instead.)
+  if (services.abandoned?.()) {
+    await services.store.deleteConnection(connectionId);
+    return { ...refuse(503, 'abandoned after the deadline', 'abandoned'), roomId, peerId };
+  }
+  const binding = await bindUnlessProtected(services, bound, decision.data, event.requestContext.connectedAt);
   if (binding.refused) return { ...refuse(429, CONTESTED_REASON, 'refused:contested'), roomId, peerId };
   const { replaced } = binding;
   services.identities.set(bound);

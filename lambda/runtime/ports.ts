@@ -16,8 +16,12 @@ export interface PeerStore {
   deleteConnection(connectionId: string): Promise<void>;
   /** One page of the connections in a keep-alive bucket (lambda/keep-alive/buckets.ts). */
   listKeepAliveBucket(bucket: number, cursor?: Record<string, unknown>, pageSize?: number): Promise<KeptConnectionsPage>;
-  /** Returns the binding it replaced; throws ReplacementRefusedError (nothing written) while the current one is protected. */
-  bindPeer(identity: ConnectionIdentity, data?: Record<string, unknown>): Promise<PeerRecord | undefined>;
+  /**
+   * Returns the binding it replaced; throws ReplacementRefusedError (nothing written) while the current
+   * one is protected, or when it belongs to a connection made after `connectedAt` (epoch ms; default now):
+   * a late bind of an older connection never takes the peerId back from a newer one.
+   */
+  bindPeer(identity: ConnectionIdentity, data?: Record<string, unknown>, connectedAt?: number): Promise<PeerRecord | undefined>;
   /** Protects a binding a replacement just made; false if the connection no longer owns the peer. */
   protectBinding(identity: ConnectionIdentity, backoff: ReplacementBackoff): Promise<boolean>;
   getPeer(roomId: string, peerId: string): Promise<PeerRecord | undefined>;
@@ -53,6 +57,8 @@ export interface RuntimeServices {
   gone: GoneLedger;
   /** How long a replacement is protected from being replaced in turn; DEFAULT_REPLACEMENT_BACKOFF when absent. */
   replacementBackoff?: ReplacementBackoffPolicy;
+  /** True once the invocation's deadline has answered for it: work still running must not start what nobody will hear of. */
+  abandoned?: () => boolean;
 }
 
 export interface IdentityCache {

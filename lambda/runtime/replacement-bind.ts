@@ -8,7 +8,8 @@ export const CONTESTED_REASON = 'peerId is contested: another connection took it
 
 /**
  * Binds the peerId to this connection unless its current binding is
- * protected (one PutItem, conditional on that protection, either way). A
+ * protected or belongs to a newer connection (one PutItem, conditional on
+ * both, either way). A
  * refused bind wrote nothing; the connection item written before it is
  * removed, since a refused handshake gets no $disconnect.
  */
@@ -16,9 +17,10 @@ export async function bindUnlessProtected(
   services: RuntimeServices,
   bound: ConnectionIdentity,
   data: Record<string, unknown>,
+  connectedAt?: number,
 ): Promise<{ refused: true } | { refused: false; replaced?: PeerRecord }> {
   try {
-    return { refused: false, replaced: await services.store.bindPeer(bound, data) };
+    return { refused: false, replaced: await services.store.bindPeer(bound, data, connectedAt) };
   } catch (error) {
     if (!(error instanceof ReplacementRefusedError)) throw error;
     await services.store.deleteConnection(bound.connectionId);

@@ -20,7 +20,8 @@ interface Expiring {
   expiresAt: number;
 }
 type ConnectionEntry = KeptConnection & Expiring & { bucket: number };
-type PeerEntry = PeerRecord & Expiring;
+/** `connectedAt`: when the bound connection was made (bindPeer's fence); not part of the record. */
+type PeerEntry = PeerRecord & Expiring & { connectedAt?: number };
 type RosterEntry = { connectionId: string } & Expiring;
 type PendingEntry = PendingRequestRecord & Expiring;
 
@@ -91,16 +92,19 @@ export class MemoryStore implements PeerStore {
     return { connections, cursor: inBucket.length > pageSize ? { after: page[page.length - 1].connectionId } : undefined };
   }
 
-  async bindPeer(identity: ConnectionIdentity, data: Record<string, unknown> = {}): Promise<PeerRecord | undefined> {
+  async bindPeer(identity: ConnectionIdentity, data: Record<string, unknown> = {}, connectedAt?: number): Promise<PeerRecord | undefined> {
     const { roomId, peerId, connectionId } = identity;
     const storable = stored('data', data);
     const room = inRoom(this.table.peers, roomId);
     const previous = this.live(room.get(peerId));
     const now = this.now();
-    if (previous?.backoff && previous.backoff.replaceableAfter > now && previous.connectionId !== connectionId) {
-      throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago and may not be replaced yet`);
+    const since = connectedAt ?? now;
+    const protectedNow = previous?.backoff !== undefined && previous.backoff.replaceableAfter > now;
+    const newer = previous?.connectedAt !== undefined && previous.connectedAt > since;
+    if (previous && previous.connectionId !== connectionId && (protectedNow || newer)) {
+      throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago, or by a newer connection, and may not be replaced yet`);
     }
-    room.set(peerId, { roomId, peerId, connectionId, data: storable, version: 0, boundAt: now, expiresAt: this.ttl(CONNECTION_STATE_TTL_SECONDS) });
+    room.set(peerId, { roomId, peerId, connectionId, data: storable, version: 0, boundAt: now, connectedAt: since, expiresAt: this.ttl(CONNECTION_STATE_TTL_SECONDS) });
     return previous && previous.connectionId !== connectionId ? this.record(previous) : undefined;
   }
 
@@ -203,7 +207,7 @@ export class MemoryStore implements PeerStore {
     return live;
   }
 
-  private record({ expiresAt: _expiresAt, ...record }: PeerEntry): PeerRecord {
+  private record({ expiresAt: _expiresAt, connectedAt: _connectedAt, ...record }: PeerEntry): PeerRecord {
     return copy(record);
   }
 

@@ -10,6 +10,8 @@ import { TTL_ATTRIBUTE } from './table-schema.js';
 /** A binding made by a replacement carries these; a Put of a new binding drops them. */
 const REPLACEABLE_AFTER = 'replaceableAfter';
 const REPLACEMENT_STREAK = 'replacementStreak';
+/** When the bound connection was made: a bind from an older connection cannot replace it. */
+const CONNECTED_AT = 'connectedAt';
 
 /**
  * One item per peer of a room, keyed by peerId, so a peerId has exactly one
@@ -26,11 +28,17 @@ export class PeerItems {
    * binding when another live connection held it, so the caller can close
    * that connection: one peerId never has two owners. One PutItem either
    * way; the new binding starts unprotected.
+   *
+   * A binding of a connection made after `connectedAt` is never replaced
+   * (ReplacementRefusedError too): a $connect whose bind lands late — its
+   * handshake already refused by the deadline, or simply slower — cannot
+   * take the peerId back from the newer connection.
    */
-  async bind(identity: ConnectionIdentity, data: Item = {}): Promise<PeerRecord | undefined> {
+  async bind(identity: ConnectionIdentity, data: Item = {}, connectedAt?: number): Promise<PeerRecord | undefined> {
     const { roomId, peerId, connectionId } = identity;
     const storableData = storableAttribute('data', data);
     const now = this.table.now();
+    const since = connectedAt ?? now;
     const { Attributes } = await ifConditionFails(
       this.table.client.send(
         new PutCommand({
@@ -43,18 +51,20 @@ export class PeerItems {
             data: storableData,
             version: 0,
             boundAt: now,
+            [CONNECTED_AT]: since,
             [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
           },
-          // Absent, unprotected, protected no longer, this very connection, or expired.
+          // This very connection, or expired; else unprotected (absent, or protected no longer) and not newer than this one.
           ConditionExpression:
-            'attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now OR #connectionId = :connectionId OR #ttl <= :nowSeconds',
-          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': epochSeconds(now) },
+            '#connectionId = :connectionId OR #ttl <= :nowSeconds OR ' +
+            '((attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now) AND (attribute_not_exists(#connectedAt) OR #connectedAt <= :since))',
+          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE, '#connectedAt': CONNECTED_AT },
+          ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': epochSeconds(now), ':since': since },
           ReturnValues: 'ALL_OLD',
         }),
       ),
       () => {
-        throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago and may not be replaced yet`);
+        throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago, or by a newer connection, and may not be replaced yet`);
       },
     );
     if (!Attributes || isExpired(Attributes, now) || Attributes.connectionId === connectionId) return undefined;

@@ -35,7 +35,7 @@ export class StateStore {
   deleteConnection = (connectionId: string) => this.connections.delete(connectionId);
   listKeepAliveBucket = (bucket: number, cursor?: Record<string, unknown>, pageSize?: number) => this.connections.listBucket(bucket, cursor, pageSize);
 
-  bindPeer = (identity: ConnectionIdentity, data?: Record<string, unknown>) => this.peers.bind(identity, data);
+  bindPeer = (identity: ConnectionIdentity, data?: Record<string, unknown>, connectedAt?: number) => this.peers.bind(identity, data, connectedAt);
   protectBinding = (identity: ConnectionIdentity, backoff: ReplacementBackoff) => this.peers.protect(identity, backoff);
   getPeer = (roomId: string, peerId: string) => this.peers.get(roomId, peerId);
   listPeers = (roomId: string) => this.peers.list(roomId);

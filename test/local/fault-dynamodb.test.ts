@@ -164,13 +164,10 @@ describe('a browned-out DynamoDB behind the local stack: $connect', () => {
 });
 
 describe('a $connect refused by its deadline, whose work completes once DynamoDB recovers', () => {
-  // KNOWN BUG (product, lambda/create-handlers.ts + runtime/on-connect.ts): the deadline answers
-  // $connect 503 but does not stop its work. When the stalled call goes through after the
-  // endpoint recovers, the abandoned work writes the refused connection's item and binds the
-  // peerId to it — replacing the client's successful retry: the live connection is closed,
-  // the room hears peerClosed, and the binding is protected, so the client's next retry gets
-  // 429 "contested". Remove `.fails` once an abandoned $connect stops before binding (or undoes it).
-  it.fails('the peer’s later, accepted connection stays open and joined', async () => {
+  // The deadline answers $connect 503 but its work goes on: when the stalled call goes through after
+  // the endpoint recovers, it must not bind the peerId to the refused connection (stopped before the
+  // bind, or fenced by connectedAt when the bind itself was in flight) and so kick out the retry.
+  it('the peer’s later, accepted connection stays open and joined', async () => {
     const roomId = 'connect-late';
     const alice = await joined(roomId, 'alice');
     await stack.settled();

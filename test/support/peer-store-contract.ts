@@ -50,13 +50,36 @@ export function peerStoreContract(storeAt: (nowMs?: number) => PeerStore): void 
       const store = storeAt();
       const roomId = newRoom();
       const connections = Array.from({ length: 10 }, (_, i) => `race-${i}`);
-      const previous = await Promise.all(connections.map((connectionId) => store.bindPeer({ connectionId, roomId, peerId: 'carol' })));
+      const outcomes = await Promise.allSettled(connections.map((connectionId) => store.bindPeer({ connectionId, roomId, peerId: 'carol' })));
       const owner = (await store.getPeer(roomId, 'carol'))!.connectionId;
-      const displaced = previous.filter((record) => record !== undefined).map((record) => record!.connectionId);
-      // Every connection but the final owner was displaced exactly once.
-      expect(new Set(displaced).size).toBe(9);
+      const displaced = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value ? [outcome.value.connectionId] : []));
+      // A bind that lands after a newer connection's (by its connect time) is refused and writes nothing.
+      const refused = connections.filter((_, i) => outcomes[i]!.status === 'rejected');
+      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(ReplacementRefusedError);
+      // Every connection but the final owner was displaced exactly once, or never bound.
+      expect([...displaced, ...refused, owner].sort()).toEqual([...connections].sort());
       expect(displaced).not.toContain(owner);
-      expect([...displaced, owner].sort()).toEqual([...connections].sort());
+    });
+
+    it('a late bind of an older connection never takes the peerId back from a newer one', async () => {
+      const store = storeAt();
+      const roomId = newRoom();
+      const connectedAt = Date.now();
+      await store.bindPeer({ connectionId: 'newer', roomId, peerId: 'cy' }, { v: 'newer' }, connectedAt);
+      await expect(store.bindPeer({ connectionId: 'older', roomId, peerId: 'cy' }, { v: 'older' }, connectedAt - 1)).rejects.toBeInstanceOf(ReplacementRefusedError);
+      expect(await store.getPeer(roomId, 'cy')).toMatchObject({ connectionId: 'newer', data: { v: 'newer' } });
+      // Made at the same moment, or later: replaced as usual.
+      expect(await store.bindPeer({ connectionId: 'same', roomId, peerId: 'cy' }, {}, connectedAt)).toMatchObject({ connectionId: 'newer' });
+      expect(await store.bindPeer({ connectionId: 'newest', roomId, peerId: 'cy' }, {}, connectedAt + 1)).toMatchObject({ connectionId: 'same' });
+      // Rebinding its own connection is never refused.
+      expect(await store.bindPeer({ connectionId: 'newest', roomId, peerId: 'cy' }, { again: true }, connectedAt - 5)).toBeUndefined();
+    });
+
+    it('a binding older than the fence (written before it) is replaced as before', async () => {
+      const writtenAt = Date.now();
+      const roomId = newRoom();
+      await storeAt(writtenAt).bindPeer({ connectionId: 'first', roomId, peerId: 'di' });
+      expect(await storeAt(writtenAt + 10).bindPeer({ connectionId: 'second', roomId, peerId: 'di' })).toMatchObject({ connectionId: 'first' });
     });
 
     it('ignores an expired previous binding: nobody needs to be closed', async () => {

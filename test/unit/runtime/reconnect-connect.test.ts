@@ -23,14 +23,27 @@ describe('$connect under the replacement backoff', () => {
     expect((await h.handlers.connect(connectEvent('c-new', query))).statusCode).toBe(200);
     const [, bind] = h.inputs(PutCommand);
     expect(bind.ConditionExpression).toBe(
-      'attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now OR #connectionId = :connectionId OR #ttl <= :nowSeconds',
+      '#connectionId = :connectionId OR #ttl <= :nowSeconds OR ' +
+        '((attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now) AND (attribute_not_exists(#connectedAt) OR #connectedAt <= :since))',
     );
-    expect(bind.ExpressionAttributeValues).toEqual({ ':now': NOW, ':connectionId': 'c-new', ':nowSeconds': NOW / 1000 });
+    // Without the event's connectedAt, the connection counts as made now.
+    expect(bind.ExpressionAttributeValues).toEqual({ ':now': NOW, ':connectionId': 'c-new', ':nowSeconds': NOW / 1000, ':since': NOW });
+    expect(bind.Item.connectedAt).toBe(NOW);
     // The new binding starts unprotected: only a replacement protects it.
     expect(bind.Item).not.toHaveProperty('replaceableAfter');
     expect(h.inputs(PutCommand)).toHaveLength(2);
     expect(h.inputs(UpdateCommand)).toHaveLength(0);
     expect(h.inputs(GetCommand)).toHaveLength(0);
+  });
+
+  it("fences the bind with the event's connectedAt: a late bind of an older connection cannot replace a newer one", async () => {
+    const h = createHarness(roomRelay);
+    const event = connectEvent('c-new', query);
+    event.requestContext.connectedAt = NOW - 5_000;
+    expect((await h.handlers.connect(event)).statusCode).toBe(200);
+    const [, bind] = h.inputs(PutCommand);
+    expect(bind.ExpressionAttributeValues[':since']).toBe(NOW - 5_000);
+    expect(bind.Item.connectedAt).toBe(NOW - 5_000);
   });
 
   it('a first replacement is accepted at once and protects the new binding for the first window', async () => {
