@@ -5,6 +5,7 @@ import { createLogger } from './log.js';
 import { answerFailedMessage } from './runtime/answer.js';
 import { internalErrorAnswer, markingErrors, type ErrorAnswer } from './runtime/error-answer.js';
 import type { RouteOutcome, WebSocketEvent, WebSocketResult } from './runtime/events.js';
+import { appObjectsFor } from './runtime/app-objects.js';
 import { createIdentityCache } from './runtime/identity-cache.js';
 import { GoneLedger } from './runtime/gone-ledger.js';
 import { endReportedGone } from './runtime/peer-lifecycle.js';
@@ -74,6 +75,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     abandoned: () => boolean = () => false,
   ): RuntimeServices {
     let sender: RuntimeServices['sender'] | undefined;
+    let objects: RuntimeServices['objects'] | undefined;
     return {
       app,
       store: warmed.store,
@@ -88,6 +90,9 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       gone: new GoneLedger(),
       replacementBackoff: warmed.replacementBackoff,
       abandoned,
+      get objects() {
+        return (objects ??= appObjectsFor(this));
+      },
     };
   }
 

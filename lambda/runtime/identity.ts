@@ -1,4 +1,4 @@
-import type { ConnectionIdentity } from '../store/records.js';
+import type { ConnectionIdentity, PeerRecord } from '../store/records.js';
 import type { RuntimeServices } from './ports.js';
 
 /** roomId and peerId must be safe in keys, logs and URLs. */
@@ -42,4 +42,9 @@ export async function resolveIdentity(
   const stored = await services.store.getConnection(connectionId);
   if (stored) services.identities.set(stored);
   return stored;
+}
+
+/** The identity a peer record binds. */
+export function identityOf(record: PeerRecord): ConnectionIdentity {
+  return { connectionId: record.connectionId, roomId: record.roomId, peerId: record.peerId };
 }

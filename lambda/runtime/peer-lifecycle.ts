@@ -4,10 +4,8 @@ import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { DeliveryFailedError } from '../delivery/delivery-failed.js';
 import { createNotification } from '../protocol/messages.js';
 import type { ConnectionIdentity, PeerRecord, Roster } from '../store/records.js';
-import { resolveIdentity } from './identity.js';
+import { identityOf, resolveIdentity } from './identity.js';
 import type { RuntimeServices } from './ports.js';
-import { RuntimePeer, identityOf } from './runtime-peer.js';
-import { RuntimeRoom } from './runtime-room.js';
 
 /** What a request pending on a peer that left resolves to. */
 export const PEER_CLOSED_RESPONSE: AppResponse = { ok: false, errorCode: 410, errorReason: 'peer closed' };
@@ -152,8 +150,8 @@ export async function failPendingRequest(
   if (!taken) return;
   try {
     await services.app.onResponse?.(response, {
-      peer: new RuntimePeer(services, identity, record),
-      room: new RuntimeRoom(services, identity.roomId),
+      peer: services.objects.peer(identity, record),
+      room: services.objects.room(identity.roomId),
       request: { method: taken.method, state: taken.state },
     });
   } catch (error) {
@@ -170,11 +168,11 @@ async function announcePeerClosed(
   if (!services.app.onPeerClosed) return;
   const enrolledPeers = [...(rosterAfter ?? [])]
     .filter(([peerId]) => peerId !== record.peerId)
-    .map(([peerId, connectionId]) => new RuntimePeer(services, { roomId: record.roomId, peerId, connectionId }));
+    .map(([peerId, connectionId]) => services.objects.peer({ roomId: record.roomId, peerId, connectionId }));
   try {
     await services.app.onPeerClosed(
       { peerId: record.peerId, roomId: record.roomId, connectionId: record.connectionId, data: record.data, reason, wasEnrolled: rosterAfter !== undefined },
-      { room: new RuntimeRoom(services, record.roomId), enrolledPeers },
+      { room: services.objects.room(record.roomId), enrolledPeers },
     );
   } catch (error) {
     services.log.error('onPeerClosed failed', { roomId: record.roomId, peerId: record.peerId, error });

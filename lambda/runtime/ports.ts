@@ -1,5 +1,5 @@
 import type { EncodedMessage } from '../protocol/encode.js';
-import type { App } from '../app/types.js';
+import type { App, Peer, Room } from '../app/types.js';
 import type { Logger } from '../log.js';
 import type { ConnectionIdentity, KeptConnectionsPage, PeerRecord, PendingRequestRecord, ReplacementBackoff, Roster } from '../store/records.js';
 import type { GoneLedger } from './gone-ledger.js';
@@ -59,6 +59,18 @@ export interface RuntimeServices {
   replacementBackoff?: ReplacementBackoffPolicy;
   /** True once the invocation's deadline has answered for it: work still running must not start what nobody will hear of. */
   abandoned?: () => boolean;
+  /** The Peer and Room objects app hooks receive (app-objects.ts). */
+  objects: AppObjects;
+}
+
+/**
+ * Builds the objects of the app API. Injected rather than imported, so the
+ * lifecycle that ends peers and calls the app's hooks (peer-lifecycle.ts)
+ * does not import the Peer and Room classes that end peers in turn.
+ */
+export interface AppObjects {
+  peer(identity: ConnectionIdentity, record?: PeerRecord): Peer;
+  room(roomId: string): Room;
 }
 
 export interface IdentityCache {

@@ -136,7 +136,3 @@ export class RuntimePeer implements Peer {
     return this.record;
   }
 }
-
-export function identityOf(record: PeerRecord): ConnectionIdentity {
-  return { connectionId: record.connectionId, roomId: record.roomId, peerId: record.peerId };
-}

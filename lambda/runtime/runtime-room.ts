@@ -8,7 +8,8 @@ import { createNotification } from '../protocol/messages.js';
 import { postAnswer } from './answer.js';
 import { endPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
-import { RuntimePeer, identityOf } from './runtime-peer.js';
+import { identityOf } from './identity.js';
+import { RuntimePeer } from './runtime-peer.js';
 
 /**
  * A Room is its DynamoDB partition: listing it is one (paged) Query. When

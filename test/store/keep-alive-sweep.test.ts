@@ -11,6 +11,7 @@ import { bucketOf, KEEP_ALIVE_BUCKETS } from '../../lambda/keep-alive/buckets.js
 import type { KeepAliveSettings } from '../../lambda/keep-alive/settings.js';
 import { sweep } from '../../lambda/keep-alive/sweep.js';
 import { createLogger } from '../../lambda/log.js';
+import { appObjectsFor } from '../../lambda/runtime/app-objects.js';
 import { GoneLedger } from '../../lambda/runtime/gone-ledger.js';
 import { createIdentityCache } from '../../lambda/runtime/identity-cache.js';
 import type { MessageSender, RuntimeServices } from '../../lambda/runtime/ports.js';
@@ -55,7 +56,7 @@ function recordingSender(answers: (connectionId: string) => 'sent' | 'gone' | 'f
 }
 
 function servicesWith(sender: MessageSender, now = Date.now()): RuntimeServices {
-  return {
+  const services: Omit<RuntimeServices, 'objects'> = {
     app: createRoomRelay(),
     store: new StateStore(table.documentClient, table.tableName, () => now),
     sender,
@@ -65,6 +66,7 @@ function servicesWith(sender: MessageSender, now = Date.now()): RuntimeServices 
     now: () => now,
     gone: new GoneLedger(),
   };
+  return Object.assign(services, { objects: appObjectsFor(services as RuntimeServices) });
 }
 
 /** The tick (at the 1-minute schedule) that visits `bucket`. */
