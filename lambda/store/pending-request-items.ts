@@ -4,7 +4,7 @@ import { PENDING_REQUEST_TTL_SECONDS, isExpired } from './expiry.js';
 import { pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
 import type { PendingRequestRecord } from './records.js';
 import { storableAttribute } from './storable.js';
-import { nowSeconds, queryPrefix, ttlFor, type Item, type Table } from './table.js';
+import { nowSeconds, queryPrefix, ttlFor, type Item, type TableBackedClass } from './table.js';
 import { TTL_ATTRIBUTE } from './table-schema.js';
 
 /**
@@ -12,50 +12,51 @@ import { TTL_ATTRIBUTE } from './table-schema.js';
  * later invocation: put when sent, taken (deleted, ALL_OLD) by whoever
  * answers first — the client or the cleanup when it leaves.
  */
-export class PendingRequestItems {
-  constructor(private readonly table: Table) {}
+export function withPendingRequestItems<Base extends TableBackedClass>(Base: Base) {
+  abstract class PendingRequestItems extends Base {
+    /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
+    async putPendingRequest(request: PendingRequestRecord): Promise<void> {
+      const state = storableAttribute('state', request.state);
+      await ifConditionFails(
+        this.table.client.send(
+          new PutCommand({
+            TableName: this.table.tableName,
+            Item: {
+              ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
+              ...request,
+              state,
+              [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':now': nowSeconds(this.table) },
+          }),
+        ),
+        () => {
+          throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
+        },
+      );
+    }
 
-  /** Throws RequestIdTakenError rather than overwrite a live request with the same id. */
-  async put(request: PendingRequestRecord): Promise<void> {
-    const state = storableAttribute('state', request.state);
-    await ifConditionFails(
-      this.table.client.send(
-        new PutCommand({
+    /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */
+    async takePendingRequest(roomId: string, targetConnectionId: string, requestId: number): Promise<PendingRequestRecord | undefined> {
+      const { Attributes } = await this.table.client.send(
+        new DeleteCommand({
           TableName: this.table.tableName,
-          Item: {
-            ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
-            ...request,
-            state,
-            [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':now': nowSeconds(this.table) },
+          Key: pendingRequestKey(roomId, targetConnectionId, requestId),
+          ReturnValues: 'ALL_OLD',
         }),
-      ),
-      () => {
-        throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
-      },
-    );
-  }
+      );
+      if (!Attributes || isExpired(Attributes, this.table.now())) return undefined;
+      return toPendingRequestRecord(Attributes);
+    }
 
-  /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */
-  async take(roomId: string, targetConnectionId: string, requestId: number): Promise<PendingRequestRecord | undefined> {
-    const { Attributes } = await this.table.client.send(
-      new DeleteCommand({
-        TableName: this.table.tableName,
-        Key: pendingRequestKey(roomId, targetConnectionId, requestId),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    if (!Attributes || isExpired(Attributes, this.table.now())) return undefined;
-    return toPendingRequestRecord(Attributes);
+    async listPendingRequests(roomId: string, targetConnectionId: string): Promise<PendingRequestRecord[]> {
+      const items = await queryPrefix(this.table, roomPartition(roomId), pendingRequestPrefix(targetConnectionId));
+      return items.map(toPendingRequestRecord);
+    }
   }
-
-  async list(roomId: string, targetConnectionId: string): Promise<PendingRequestRecord[]> {
-    const items = await queryPrefix(this.table, roomPartition(roomId), pendingRequestPrefix(targetConnectionId));
-    return items.map(toPendingRequestRecord);
-  }
+  return PendingRequestItems;
 }
 
 function toPendingRequestRecord(item: Item): PendingRequestRecord {

@@ -10,6 +10,19 @@ export interface Table {
   now: () => number;
 }
 
+/**
+ * The base of the store's item mixins (connection-items.ts, peer-items.ts,
+ * roster-item.ts, pending-request-items.ts): each adds the PeerStore
+ * methods of one kind of item, and state-store.ts stacks them into the one
+ * DynamoDB adapter, with no method that only forwards to another.
+ */
+export abstract class TableBacked {
+  constructor(protected readonly table: Table) {}
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin pattern's constructor type
+export type TableBackedClass = abstract new (...args: any[]) => TableBacked;
+
 /** The table's clock in DynamoDB's TTL unit (conditions compare it with the TTL attribute). */
 export function nowSeconds(table: Table): number {
   return epochSeconds(table.now());
