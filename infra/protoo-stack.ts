@@ -6,9 +6,17 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-import { AUTH_MODE_SUMMARY } from './protoo-auth.js';
+import { AUTH_MODE_SUMMARY, type AuthMode } from './protoo-auth.js';
 import { ProtooObservability, type ProtooObservabilityOptions } from './protoo-observability.js';
 import { ProtooWebSocketApi, type ProtooWebSocketApiProps } from './protoo-websocket-api.js';
+
+/** What a client appends to the WebSocketUrl output, in each auth mode. */
+export const WEBSOCKET_URL_DESCRIPTION: Record<AuthMode | 'custom', string> = {
+  token: 'protoo-client URL: append ?roomId=<room>&peerId=<peer>&token=<join token> (npm run token prints a ready URL)',
+  jwks: 'protoo-client URL: append ?roomId=<room>&token=<JWT from your identity provider> (the peerId is a claim of the token)',
+  none: 'protoo-client URL: append ?roomId=<room>&peerId=<peer> (anonymous)',
+  custom: 'protoo-client URL: append ?roomId=<room>&peerId=<peer> and what your $connect authorizer reads (e.g. &token=…)',
+};
 
 export interface ProtooStackProps extends StackProps {
   readonly protoo?: ProtooWebSocketApiProps;
@@ -34,10 +42,7 @@ export class ProtooStack extends Stack {
     }
 
     new CfnOutput(this, 'WebSocketUrl', {
-      description:
-        this.protoo.authMode === 'none'
-          ? 'protoo-client URL: append ?roomId=<room>&peerId=<peer>'
-          : 'protoo-client URL: append ?roomId=<room>&peerId=<peer>&token=<token> (npm run token prints a ready URL)',
+      description: WEBSOCKET_URL_DESCRIPTION[this.protoo.authMode],
       value: this.protoo.url,
     });
     // Says plainly, at every deploy, who can connect.

@@ -153,6 +153,18 @@ describe('GIVEN the app (cdk.json context)', () => {
     expect(() => appWith({ auth: 'jwks', jwtIssuer: 'https://idp.example.com' })).toThrow(/jwtIssuer and jwtAudience/);
   });
 
+  it('THEN the WebSocketUrl output says what to append in each mode: npm run token only where it works (token mode)', () => {
+    const described = (context: Record<string, unknown>) => outputs(appWith(context).template).WebSocketUrl!.Description;
+    expect(described({})).toBe('protoo-client URL: append ?roomId=<room>&peerId=<peer>&token=<join token> (npm run token prints a ready URL)');
+    const jwks = described({ auth: 'jwks', jwtIssuer: 'https://idp.example.com', jwtAudience: 'aud1' });
+    expect(jwks).toBe('protoo-client URL: append ?roomId=<room>&token=<JWT from your identity provider> (the peerId is a claim of the token)');
+    expect(jwks).not.toContain('npm run token');
+    expect(described({ auth: 'none' })).toBe('protoo-client URL: append ?roomId=<room>&peerId=<peer> (anonymous)');
+    const custom = described({ authorizerFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:mine' });
+    expect(custom).toMatch(/what your \$connect authorizer reads/);
+    expect(custom).not.toContain('npm run token');
+  });
+
   it('THEN a bad auth value, or auth together with authorizerFunctionArn, is refused', () => {
     expect(() => appWith({ auth: 'off' })).toThrow(/context auth must be/);
     expect(() => appWith({ auth: 'none', authorizerFunctionArn: 'arn:aws:lambda:us-east-1:1:function:x' })).toThrow(/give one/);
