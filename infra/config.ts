@@ -10,11 +10,13 @@ import { KEEP_ALIVE_INTERVAL_MINUTES, type ProtooKeepAliveOptions } from './prot
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 import {
   STACK_NAME_PATTERN,
+  checkEmail,
   checkKeepAliveInterval,
   checkLogLevel,
   checkMemory,
   checkMethodName,
   checkPattern,
+  checkRuntimeEnvironment,
   checkThrottleBurst,
   checkThrottleRate,
   checkTimeout,
@@ -52,6 +54,7 @@ export const CONTEXT_KEYS = [
   'throttleBurst',
   'memorySize',
   'timeoutSeconds',
+  'reservedConcurrency',
   'logRetentionDays',
   'logLevel',
   'removalPolicy',
@@ -77,6 +80,12 @@ export const CONTEXT_KEYS = [
   'keepAliveMinutes',
   'keepAliveMethod',
   'connectionExpiringMethod',
+  'rateLimitPerSecond',
+  'rateLimitBurst',
+  'rateLimitCloseAfter',
+  'replacementBackoffFirstMs',
+  'replacementBackoffGrowth',
+  'replacementBackoffCapMs',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -107,6 +116,10 @@ export function configFromContext(get: Get): StackConfig {
   checkThrottleBurst('context throttleBurst', burstLimit);
   const logLevel = str(get, 'logLevel');
   checkLogLevel('context logLevel', logLevel);
+  // Checked again, with the other props, by the construct (validate-props.ts).
+  const reservedConcurrency = int(get, 'reservedConcurrency');
+  const alarmEmail = str(get, 'alarmEmail');
+  checkEmail('context alarmEmail', alarmEmail);
 
   const stackName = str(get, 'stackName') ?? `ProtooServerless-${stage}`;
   checkPattern('context stackName (or ProtooServerless-{stage})', stackName, STACK_NAME_PATTERN, 'a CloudFormation stack name: a letter, then up to 127 of A-Z a-z 0-9 -');
@@ -137,12 +150,14 @@ export function configFromContext(get: Get): StackConfig {
     stage,
     stackName,
     terminationProtection: prod,
-    observability: { alarmEmail: str(get, 'alarmEmail'), accessLogs: bool(get, 'accessLogs') },
+    observability: { alarmEmail, accessLogs: bool(get, 'accessLogs') },
     protoo: {
       stageName: stage,
       throttling: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit, burstLimit } : undefined,
       memorySize,
       timeout,
+      reservedConcurrency,
+      environment: runtimeEnvironment(get),
       logRetention: retentionDays as logs.RetentionDays | undefined,
       logLevel,
       removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -209,6 +224,34 @@ function keepAlive(get: Get): false | ProtooKeepAliveOptions | undefined {
     method,
     connectionExpiringNotice: expiringMethod === 'off' ? false : expiringMethod === undefined ? undefined : { method: expiringMethod },
   };
+}
+
+/**
+ * Context keys for the runtime's settings that have no construct prop of
+ * their own: they reach the functions as these environment variables.
+ */
+export const RUNTIME_ENVIRONMENT_KEYS = {
+  rateLimitPerSecond: 'RATE_LIMIT_PER_SECOND',
+  rateLimitBurst: 'RATE_LIMIT_BURST',
+  rateLimitCloseAfter: 'RATE_LIMIT_CLOSE_AFTER',
+  replacementBackoffFirstMs: 'REPLACEMENT_BACKOFF_FIRST_MS',
+  replacementBackoffGrowth: 'REPLACEMENT_BACKOFF_GROWTH',
+  replacementBackoffCapMs: 'REPLACEMENT_BACKOFF_CAP_MS',
+} as const satisfies Partial<Record<ContextKey, string>>;
+
+/** The rate-limit and replacement-backoff settings given as context, as the runtime's environment (checked as it checks them). */
+function runtimeEnvironment(get: Get): Record<string, string> | undefined {
+  const environment: Record<string, string> = {};
+  const keyOf: Record<string, ContextKey> = {};
+  for (const [key, variable] of Object.entries(RUNTIME_ENVIRONMENT_KEYS) as [ContextKey, string][]) {
+    const value = get(key);
+    if (!isSet(value)) continue;
+    if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
+    environment[variable] = String(value).trim();
+    keyOf[variable] = key;
+  }
+  checkRuntimeEnvironment(environment, (variable) => (keyOf[variable] ? `context ${keyOf[variable]} (${variable})` : `${variable} (its default)`));
+  return Object.keys(environment).length > 0 ? environment : undefined;
 }
 
 function roomCapacity(get: Get): ProtooWebSocketApiProps['roomCapacity'] {

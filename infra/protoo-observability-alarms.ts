@@ -15,7 +15,8 @@ export type AlarmName =
   | 'executionErrors'
   | 'dynamoThrottles'
   | 'dynamoSystemErrors'
-  | 'keepAliveStopped';
+  | 'keepAliveStopped'
+  | 'authorizerErrors';
 
 export const ALARM_NAMES: readonly AlarmName[] = [
   'lambdaErrors',
@@ -27,6 +28,7 @@ export const ALARM_NAMES: readonly AlarmName[] = [
   'dynamoThrottles',
   'dynamoSystemErrors',
   'keepAliveStopped',
+  'authorizerErrors',
 ];
 
 /** What a prop may change on one alarm (`false` disables it). */
@@ -60,8 +62,12 @@ export const DEFAULT_ALARMS: Readonly<Record<AlarmName, AlarmDefault>> = {
   lambdaErrors: { threshold: 1, statistic: 'Sum', description: 'the function crashed, ran out of memory or timed out' },
   lambdaThrottles: { threshold: 1, statistic: 'Sum', description: 'invocations refused for lack of concurrency' },
   lambdaDuration: { statistic: 'p99', description: `p99 duration above ${DURATION_TIMEOUT_RATIO * 100}% of the timeout` },
-  // A few failures a deploy or a brown-out can cause; more means a client is being answered "internal error".
-  failedOutcomes: { threshold: 5, statistic: 'Sum', description: 'invocations that ended "outcome":"failed" (an internal error answered to a client)' },
+  // A few failures a deploy or a brown-out can cause; more means clients are being answered "internal error" or "try again".
+  failedOutcomes: {
+    threshold: 5,
+    statistic: 'Sum',
+    description: 'invocations that failed (error line with "outcome":"failed"): a client was answered 500 internal error or 503 try again',
+  },
   // $connect refusals the app answers with 4xx count here too: hence not 1.
   integrationErrors: { threshold: 10, statistic: 'Sum', description: 'API Gateway got a 4xx/5xx from a function' },
   executionErrors: { threshold: 1, statistic: 'Sum', description: 'API Gateway failed to invoke a function' },
@@ -73,6 +79,14 @@ export const DEFAULT_ALARMS: Readonly<Record<AlarmName, AlarmDefault>> = {
     statistic: 'Sum',
     description: 'the keep-alive sweep was not invoked: idle connections will be closed after 10 minutes',
     whenBelow: true,
+  },
+  // Not Lambda's Errors metric: every refused token counts there (the
+  // authorizer throws Unauthorized for API Gateway's 401), so it moves with
+  // expired tokens and probes. This counts what fails on valid ones.
+  authorizerErrors: {
+    threshold: 1,
+    statistic: 'Sum',
+    description: 'the $connect authorizer failed (join-token secret unreadable, a bug, a crash, a timeout): connects were refused with 500, valid tokens included',
   },
 };
 

@@ -17,12 +17,16 @@ import { SAVED_QUERIES } from './protoo-observability-queries.js';
 export interface DashboardInputs {
   /** Each function once, by name (`routes` for the one serving every route; `keepAlive`). */
   readonly functions: Readonly<Record<string, lambda.Function>>;
-  readonly logGroups: Readonly<Record<string, logs.ILogGroup>>;
+  /** Every log group the errors query reads: the functions' and the authorizer's. */
+  readonly logGroups: readonly logs.ILogGroup[];
   readonly api: apigwv2.IWebSocketApi;
   readonly stage: apigwv2.IWebSocketStage;
   readonly table: dynamodb.ITable;
   /** The keep-alive sweep (also among `functions`): a row of its own. */
   readonly keepAliveFunction?: lambda.Function;
+  /** The `$connect` authorizer: graphed beside the functions, and its failures beside the failed outcomes. */
+  readonly authorizerFunction?: lambda.Function;
+  readonly authorizerErrors?: cloudwatch.Metric;
   readonly failedOutcomes: cloudwatch.IMetric;
   readonly alarms: cloudwatch.IAlarm[];
   readonly operations: dynamodb.Operation[];
@@ -46,7 +50,8 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
       statistic,
       period: PERIOD,
     });
-  const fns = Object.entries(inputs.functions);
+  // The authorizer too: its errors graph counts refused tokens as well (it throws Unauthorized for the 401).
+  const fns = [...Object.entries(inputs.functions), ...(inputs.authorizerFunction ? [['authorizer', inputs.authorizerFunction] as const] : [])];
   const labelled = (route: string, m: cloudwatch.Metric) => m.with({ label: route });
 
   if (inputs.alarms.length > 0) {
@@ -81,8 +86,8 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
       width: 6,
     }),
     new cloudwatch.GraphWidget({
-      title: 'Runtime: failed outcomes',
-      left: [inputs.failedOutcomes],
+      title: inputs.authorizerErrors ? 'Runtime: failed outcomes; authorizer failures' : 'Runtime: failed outcomes',
+      left: [inputs.failedOutcomes, ...(inputs.authorizerErrors ? [inputs.authorizerErrors.with({ period: PERIOD, label: 'AuthorizerErrors' })] : [])],
       width: 6,
     }),
   );
@@ -129,7 +134,7 @@ export function buildDashboard(scope: Construct, id: string, inputs: DashboardIn
   dashboard.addWidgets(
     new cloudwatch.LogQueryWidget({
       title: 'Errors by route',
-      logGroupNames: Object.values(inputs.logGroups).map((g) => g.logGroupName),
+      logGroupNames: inputs.logGroups.map((g) => g.logGroupName),
       queryString: SAVED_QUERIES['errors-by-route'].toString(),
       view: cloudwatch.LogQueryVisualizationType.TABLE,
       width: 24,

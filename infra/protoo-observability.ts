@@ -1,13 +1,14 @@
 /**
  * ProtooObservability: what an operator needs to see a protoo endpoint on
  * AWS, on by default. Alarms (Lambda, the runtime's failed outcomes, API
- * Gateway, DynamoDB, the keep-alive sweep) with optional SNS actions, a dashboard, saved Logs
- * Insights queries, opt-in API Gateway access logs, and outputs.
+ * Gateway, DynamoDB, the keep-alive sweep, the `$connect` authorizer) with
+ * optional SNS actions, a dashboard, saved Logs Insights queries, opt-in API
+ * Gateway access logs, and outputs.
  *
  *   const protoo = new ProtooWebSocketApi(this, 'Protoo');
  *   new ProtooObservability(this, 'Observability', { ...protoo, alarmEmail: 'ops@example.com' });
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,13 +18,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 
 import { alarmProps, DEFAULT_ALARMS, DURATION_TIMEOUT_RATIO, tuningFor, type AlarmName, type AlarmSettings } from './protoo-observability-alarms.js';
 import { enableAccessLogs } from './protoo-observability-access-logs.js';
 import { buildDashboard } from './protoo-observability-dashboard.js';
 import { distinctByIdentity } from './protoo-observability-functions.js';
-import { SAVED_QUERIES } from './protoo-observability-queries.js';
+import { SAVED_QUERIES, SAVED_QUERY_LOG_GROUPS } from './protoo-observability-queries.js';
+import { validateObservabilityProps } from './validate-observability.js';
 
 /** The DynamoDB operations the runtime calls (see DYNAMODB_ACTIONS): the ones whose throttles and errors count. */
 export const TABLE_OPERATIONS = [
@@ -34,13 +37,41 @@ export const TABLE_OPERATIONS = [
   'UpdateItem',
 ] as const;
 
-/** Metric the log filters publish for every `"outcome":"failed"` line. */
+/**
+ * Metric the log filters publish for every failed invocation: its error-level
+ * line with `"outcome":"failed"`, the same line the runtime's HandlerErrors
+ * (EMF) counts. Not the warn line "… finished after its deadline", which
+ * reports, with outcome "failed", work that failed after the invocation had
+ * already answered (and been counted).
+ */
 export const FAILED_OUTCOMES_METRIC = 'FailedOutcomes';
+export const FAILED_OUTCOMES_PATTERN = logs.FilterPattern.all(
+  logs.FilterPattern.stringValue('$.level', '=', 'error'),
+  logs.FilterPattern.stringValue('$.outcome', '=', 'failed'),
+);
+
+/**
+ * Metric of the authorizer's failures (alarm authorizerErrors): its error
+ * lines ("authorizer failed": the join-token secret unreadable, a bug), and
+ * the Lambda platform's lines for a timeout, a crash (out of memory) or a
+ * failed start. Not its Errors metric, where every refused token counts.
+ */
+export const AUTHORIZER_ERRORS_METRIC = 'AuthorizerErrors';
+export const AUTHORIZER_ERROR_PATTERNS = {
+  ErrorLines: logs.FilterPattern.stringValue('$.level', '=', 'error'),
+  PlatformErrors: logs.FilterPattern.anyTerm('Task timed out', 'Runtime exited', 'Uncaught Exception'),
+} as const;
+
+/** The name the authorizer goes by (alarm ids, outputs, dashboard labels). */
+export const AUTHORIZER_NAME = 'authorizer';
+
+/** Console hosts by partition; the output falls back to the commercial one elsewhere. */
+export const CONSOLE_HOSTS = { aws: 'console.aws.amazon.com', 'aws-cn': 'console.amazonaws.cn', 'aws-us-gov': 'console.amazonaws-us-gov.com' } as const;
 
 /** Everything but what it watches: what a stack passes through. */
 export type ProtooObservabilityOptions = Omit<
   ProtooObservabilityProps,
-  'functions' | 'logGroups' | 'api' | 'stage' | 'table' | 'keepAliveFunction' | 'keepAliveLogGroup'
+  'functions' | 'logGroups' | 'api' | 'stage' | 'table' | 'keepAliveFunction' | 'keepAliveLogGroup' | 'authorizerFunction' | 'authorizerLogGroup'
 >;
 
 /** The name the keep-alive sweep goes by among the functions (alarm ids, outputs, dashboard labels). */
@@ -76,8 +107,14 @@ export interface ProtooObservabilityProps {
   readonly serviceName?: string;
   /** X-Ray active tracing of the functions; the runtime traces its SDK calls (lambda/observability/tracing.ts). @default true */
   readonly tracing?: boolean;
-  /** The `$connect` authorizer, when the endpoint has one: traced like the route functions. */
+  /**
+   * The `$connect` authorizer the endpoint deployed, when it has one, and its
+   * log group: traced like the route functions, alarmed (throttles, duration
+   * near its timeout, and its failures: authorizerErrors), graphed, queried
+   * (errors-by-route, refused-connects) and output.
+   */
   readonly authorizerFunction?: lambda.Function;
+  readonly authorizerLogGroup?: logs.ILogGroup;
   /** @default true */
   readonly dashboard?: boolean;
   /** @default true */
@@ -105,9 +142,12 @@ export class ProtooObservability extends Construct {
   readonly queries: logs.QueryDefinition[] = [];
   readonly accessLogGroup?: logs.LogGroup;
   readonly failedOutcomes: cloudwatch.Metric;
+  /** The authorizer's failures, when given its log group (AUTHORIZER_ERRORS_METRIC). */
+  readonly authorizerErrors?: cloudwatch.Metric;
 
   constructor(scope: Construct, id: string, props: ProtooObservabilityProps) {
     super(scope, id);
+    validateObservabilityProps(props);
     const stack = Stack.of(this);
     const namespace = props.metricNamespace ?? `ProtooServerless/${stack.stackName}`;
     const serviceName = props.serviceName ?? stack.stackName;
@@ -124,25 +164,43 @@ export class ProtooObservability extends Construct {
       fn.addEnvironment('POWERTOOLS_TRACE_ENABLED', String(tracing));
       if (tracing) enableActiveTracing(fn);
     }
-    if (tracing && props.authorizerFunction) enableActiveTracing(props.authorizerFunction);
+    const authorizer = props.authorizerFunction;
+    if (authorizer) {
+      // The authorizer's Secrets Manager client is traced by the same switch (lambda/authorizer-entry.ts).
+      authorizer.addEnvironment('POWERTOOLS_SERVICE_NAME', serviceName);
+      authorizer.addEnvironment('POWERTOOLS_TRACE_ENABLED', String(tracing));
+      if (tracing) enableActiveTracing(authorizer);
+    }
 
     const topics = [...(props.alarmActions ?? [])];
     if (props.alarmEmail) {
       this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'protoo-serverless alarms', enforceSSL: true });
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      const subscription = this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'Alarm email: SNS retries email deliveries itself, and a dead-letter queue of undelivered alarm emails would need an alarm of its own, sent to this same topic; the alarm states stay on the dashboard and in CloudWatch',
+      });
       topics.push(this.topic);
     }
 
     // The wrapper answers every exception itself, so failures are only log lines: count them.
     for (const [route, logGroup] of Object.entries(logGroups)) {
       logGroup.addMetricFilter(`FailedOutcomes${pascal(route)}`, {
-        filterPattern: logs.FilterPattern.stringValue('$.outcome', '=', 'failed'),
+        filterPattern: FAILED_OUTCOMES_PATTERN,
         metricNamespace: namespace,
         metricName: FAILED_OUTCOMES_METRIC,
         metricValue: '1',
       });
     }
     this.failedOutcomes = new cloudwatch.Metric({ namespace, metricName: FAILED_OUTCOMES_METRIC, statistic: 'Sum' });
+    const authorizerLogGroup = props.authorizerLogGroup;
+    if (authorizerLogGroup) {
+      for (const [name, filterPattern] of Object.entries(AUTHORIZER_ERROR_PATTERNS)) {
+        authorizerLogGroup.addMetricFilter(`AuthorizerErrors${name}`, { filterPattern, metricNamespace: namespace, metricName: AUTHORIZER_ERRORS_METRIC, metricValue: '1' });
+      }
+      this.authorizerErrors = new cloudwatch.Metric({ namespace, metricName: AUTHORIZER_ERRORS_METRIC, statistic: 'Sum' });
+    }
 
     const alarm = (name: AlarmName, suffix: string, metricFor: (period: Duration) => cloudwatch.IMetric, threshold?: number) => {
       const tuning = tuningFor(props.alarms, name);
@@ -169,6 +227,14 @@ export class ProtooObservability extends Construct {
       alarm('lambdaDuration', Route, (period) => fn.metricDuration({ period, statistic: 'p99' }), Math.round(timeout * DURATION_TIMEOUT_RATIO));
     }
     alarm('failedOutcomes', '', (period) => this.failedOutcomes.with({ period }));
+    if (authorizer) {
+      const Name = pascal(AUTHORIZER_NAME);
+      alarm('lambdaThrottles', Name, (period) => authorizer.metricThrottles({ period, statistic: 'Sum' }));
+      const timeout = (authorizer.timeout ?? Duration.seconds(3)).toMilliseconds();
+      alarm('lambdaDuration', Name, (period) => authorizer.metricDuration({ period, statistic: 'p99' }), Math.round(timeout * DURATION_TIMEOUT_RATIO));
+    }
+    const authorizerErrors = this.authorizerErrors;
+    if (authorizerErrors) alarm('authorizerErrors', '', (period) => authorizerErrors.with({ period }));
     const sweeper = props.keepAliveFunction;
     if (sweeper) alarm('keepAliveStopped', '', (period) => sweeper.metricInvocations({ period, statistic: 'Sum' }));
 
@@ -186,11 +252,16 @@ export class ProtooObservability extends Construct {
     alarm('dynamoThrottles', '', (period) => props.table.metricThrottledRequestsForOperations({ operations, period }));
     alarm('dynamoSystemErrors', '', (period) => props.table.metricSystemErrorsForOperations({ operations, period }));
 
+    // The route functions' log groups (not the sweep's), and every log group with the authorizer's.
+    const routeLogGroups = Object.values(distinctByIdentity(props.logGroups));
+    const allLogGroups = [...Object.values(logGroups), ...(authorizerLogGroup ? [authorizerLogGroup] : [])];
     if (props.savedQueries ?? true) {
-      const queried = Object.values(logGroups);
+      const over = { all: allLogGroups, routes: routeLogGroups, authorizer: authorizerLogGroup ? [authorizerLogGroup] : [] };
       // The construct path (stack name first) keeps two stacks' queries apart in the console's list.
       const prefix = `protoo/${this.node.path}`;
-      for (const [name, queryString] of Object.entries(SAVED_QUERIES)) {
+      for (const [name, queryString] of Object.entries(SAVED_QUERIES) as [keyof typeof SAVED_QUERIES, logs.QueryString][]) {
+        const queried = over[SAVED_QUERY_LOG_GROUPS[name]];
+        if (queried.length === 0) continue;
         this.queries.push(
           new logs.QueryDefinition(this, `Query${pascal(name)}`, {
             queryDefinitionName: `${prefix}/${name}`,
@@ -212,7 +283,9 @@ export class ProtooObservability extends Construct {
       this.dashboard = buildDashboard(this, 'Dashboard', {
         ...props,
         functions,
-        logGroups,
+        logGroups: allLogGroups,
+        authorizerFunction: authorizer,
+        authorizerErrors: this.authorizerErrors,
         failedOutcomes: this.failedOutcomes,
         alarms: this.alarms,
         operations,
@@ -229,14 +302,37 @@ export class ProtooObservability extends Construct {
         output(
           'DashboardUrl',
           'CloudWatch dashboard of the protoo endpoint',
-          `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+          `https://${this.consoleHost(stack)}/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${this.dashboard.dashboardName}`,
         );
       }
       for (const [route, logGroup] of Object.entries(logGroups)) {
         output(`${pascal(route)}LogGroupName`, `log group of the ${route} function`, logGroup.logGroupName);
       }
+      if (authorizerLogGroup) output(`${pascal(AUTHORIZER_NAME)}LogGroupName`, 'log group of the $connect authorizer', authorizerLogGroup.logGroupName);
       if (this.accessLogGroup) output('AccessLogGroupName', 'API Gateway access logs', this.accessLogGroup.logGroupName);
     }
+  }
+
+  /**
+   * The CloudWatch console's host in the stack's partition. A literal when the
+   * region, so the partition, is known at synth (a pinned stack); otherwise chosen
+   * at deploy by two conditions, so an environment-agnostic template links to
+   * the right console in China and GovCloud too. Other partitions get the
+   * commercial host (docs/deploy.md).
+   */
+  private consoleHost(stack: Stack): string {
+    const commercial = `${stack.region}.${CONSOLE_HOSTS.aws}`;
+    const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
+    if (partition !== undefined) {
+      return partition === 'aws' ? commercial : (CONSOLE_HOSTS[partition as keyof typeof CONSOLE_HOSTS] ?? commercial);
+    }
+    const inPartition = (partition: 'aws-cn' | 'aws-us-gov') =>
+      new CfnCondition(this, `${pascal(partition)}Partition`, { expression: Fn.conditionEquals(Aws.PARTITION, partition) }).logicalId;
+    return Fn.conditionIf(
+      inPartition('aws-cn'),
+      CONSOLE_HOSTS['aws-cn'],
+      Fn.conditionIf(inPartition('aws-us-gov'), CONSOLE_HOSTS['aws-us-gov'], commercial),
+    ).toString();
   }
 }
 

@@ -155,8 +155,9 @@ export interface ProtooWebSocketApiProps {
    * The functions' timeout. Each invocation's work ends 2 s before it (the
    * runtime's deadline, read from the Lambda context), so a browned-out
    * dependency is answered 503 "try again" and logged instead of timing out:
-   * 10 s = 8 s of work + 2 s to answer. At most 29 s (API Gateway's
-   * integration timeout).
+   * 10 s = 8 s of work + 2 s to answer. At least 10 s (one DynamoDB call,
+   * retries included, may take 7.5 s of those 8), at most 29 s (API
+   * Gateway's integration timeout).
    * @default Duration.seconds(10)
    */
   readonly timeout?: Duration;
@@ -281,8 +282,9 @@ export class ProtooWebSocketApi extends Construct {
   readonly managementApiEndpoint: string;
   /** Who may connect: token, jwks, none (anonymous) or custom (your authorizer). */
   readonly authMode: AuthMode | 'custom';
-  /** The authorizer the construct deployed (token and jwks modes). */
+  /** The authorizer the construct deployed (token and jwks modes), and its log group. */
   readonly authorizerFunction?: lambda.Function;
+  readonly authorizerLogGroup?: logs.LogGroup;
   /** Token mode: the join-token signing secret. */
   readonly joinTokenSecret?: secretsmanager.ISecret;
 
@@ -458,6 +460,7 @@ export class ProtooWebSocketApi extends Construct {
         code: props.code,
       });
       this.authorizerFunction = built.function;
+      this.authorizerLogGroup = built.logGroup;
       this.joinTokenSecret = built.secret;
       authorizerHandler = built.function;
     }

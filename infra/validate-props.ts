@@ -1,4 +1,6 @@
 /** Checks every ProtooWebSocketApiProps value against AWS's limits (infra/validate.ts). */
+import { Token } from 'aws-cdk-lib';
+
 import { KEEP_ALIVE_INTERVAL_MINUTES } from './protoo-keep-alive.js';
 import type { ProtooWebSocketApiProps } from './protoo-websocket-api.js';
 import {
@@ -10,6 +12,7 @@ import {
   checkMemory,
   checkMethodName,
   checkPattern,
+  checkRuntimeEnvironment,
   checkThrottleBurst,
   checkThrottleRate,
   checkTimeout,
@@ -27,9 +30,10 @@ export function validateProps(props: ProtooWebSocketApiProps): void {
   checkPattern('tableName', props.tableName, TABLE_NAME_PATTERN, '3 to 255 of A-Z a-z 0-9 _ . -');
   checkApiName('apiName', props.apiName);
   const reserved = props.reservedConcurrency;
-  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
     throw new Error(`reservedConcurrency must be a whole number ≥ 1, got ${reserved}`);
   }
+  checkRuntimeEnvironment(props.environment, (variable) => `environment.${variable}`);
   const keepAlive = props.keepAlive || undefined;
   checkKeepAliveInterval('keepAlive.interval', keepAlive?.interval, KEEP_ALIVE_INTERVAL_MINUTES);
   checkMethodName('keepAlive.method', keepAlive?.method);

@@ -8,16 +8,28 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 /** Lambda memory, MB. */
 export const MEMORY_MB = { min: 128, max: 10_240 } as const;
 /**
- * Lambda timeout, s: API Gateway stops waiting for a WebSocket integration
- * after 29 s, so a longer-running function would only burn money.
+ * Lambda timeout of the route functions, s.
+ *
+ * - At most 29: API Gateway stops waiting for a WebSocket integration after
+ *   29 s, so a longer-running function would only burn money.
+ * - At least 10: each invocation's work must end ANSWER_RESERVE_MS (2 s)
+ *   before the timeout, kept to answer 503 and log (lambda/runtime/deadline.ts),
+ *   and one DynamoDB call, retries included, may take up to 7.5 s
+ *   (3 attempts × 2 s + ≤ 1.5 s of backoff, lambda/store/document-client.ts):
+ *   2 + 7.5 rounds up to 10. Below it, a call the SDK would still get
+ *   through on its last retry is cut off and answered 503.
+ *   test/infra/validation.test.ts recomputes this from the runtime's numbers.
  */
-export const TIMEOUT_S = { min: 1, max: 29 } as const;
+export const TIMEOUT_S = { min: 10, max: 29 } as const;
+/** Why TIMEOUT_S is what it is, in the error that refuses a timeout. */
+const TIMEOUT_REASON = 'at least 2 s to answer + 7.5 s for one DynamoDB call with its retries; API Gateway stops waiting at 29 s';
 /** API Gateway's default account-level throttle per region (stage and route limits cannot exceed it). */
 export const THROTTLE = { maxRate: 10_000, maxBurst: 5_000 } as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 /** A protoo method the sweep may send: the runtime's own rule, checked at synth too. */
 export { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
 import { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
+import { replacementBackoffFromEnv } from '../lambda/runtime/replacement-backoff-settings.js';
 
 // CloudFormation stack names; API Gateway API names; DynamoDB table names.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -49,7 +61,7 @@ export function checkTimeout(name: string, value: Duration | undefined): void {
   if (ms % 1000 !== 0) throw new Error(`${name} must be whole seconds, got ${ms} ms`);
   const seconds = ms / 1000;
   if (seconds < TIMEOUT_S.min || seconds > TIMEOUT_S.max) {
-    throw new Error(`${name} must be between ${TIMEOUT_S.min} and ${TIMEOUT_S.max} s (API Gateway stops waiting at 29 s), got ${seconds} s`);
+    throw new Error(`${name} must be between ${TIMEOUT_S.min} and ${TIMEOUT_S.max} s (${TIMEOUT_REASON}), got ${seconds} s`);
   }
 }
 
@@ -100,5 +112,111 @@ export function checkPattern(name: string, value: string | undefined, pattern: R
 export function checkApiName(name: string, value: string | undefined): void {
   if (value !== undefined && !Token.isUnresolved(value) && (value.length < 1 || value.length > API_NAME_MAX)) {
     throw new Error(`${name} must be 1 to ${API_NAME_MAX} characters, got ${value.length}`);
+  }
+}
+
+/** An address SNS can send to: one @, a dot in the domain, no spaces; at most 254 characters (RFC 5321). */
+export const EMAIL_PATTERN = /^(?=.{3,254}$)[^\s@]+@[^\s@]+\.[^\s@.]+$/;
+
+export function checkEmail(name: string, value: string | undefined): void {
+  checkPattern(name, value, EMAIL_PATTERN, 'an email address such as ops@example.com');
+}
+
+/**
+ * A CloudWatch namespace the metric filters and Powertools Metrics can both
+ * publish to: 1 to 255 characters, none of `:` `*` `$` (metric filters
+ * refuse them), and not `AWS/…` (reserved for AWS services).
+ */
+export function checkMetricNamespace(name: string, value: string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (value.length < 1 || value.length > 255 || /[:*$]/.test(value) || /[^\x20-\x7e]/.test(value) || /^AWS\//i.test(value)) {
+    throw new Error(`${name} must be 1 to 255 printable ASCII characters without : * $, not starting with AWS/, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** A prefix of CloudFormation output logical ids: letters and digits only. */
+export function checkOutputPrefix(name: string, value: string | undefined): void {
+  checkPattern(name, value, /^[A-Za-z0-9]{0,200}$/, 'up to 200 letters and digits (a CloudFormation logical id prefix)');
+}
+
+/** A CloudWatch dimension value: 1 to 1024 characters. */
+export function checkDimensionValue(name: string, value: string | undefined): void {
+  if (value !== undefined && !Token.isUnresolved(value) && (value.length < 1 || value.length > 1024)) {
+    throw new Error(`${name} must be 1 to 1024 characters, got ${value.length}`);
+  }
+}
+
+/** The longest an alarm may look back: CloudWatch refuses periods × evaluation periods over one day. */
+export const ALARM_MAX_EVALUATION_S = 86_400;
+
+/**
+ * One alarm's tuning. Every metric the alarms watch has 1-minute resolution
+ * (Lambda, API Gateway, DynamoDB, metric filters), so the period is whole
+ * minutes; a threshold is a finite number, ≥ 0 (the metrics are counts and
+ * durations).
+ */
+export function checkAlarmTuning(
+  name: string,
+  tuning: { threshold?: number; evaluationPeriods?: number; datapointsToAlarm?: number; period?: Duration },
+): void {
+  const { threshold, evaluationPeriods, datapointsToAlarm, period } = tuning;
+  if (threshold !== undefined && !Token.isUnresolved(threshold) && !(Number.isFinite(threshold) && threshold >= 0)) {
+    throw new Error(`${name}.threshold must be a number ≥ 0, got ${threshold}`);
+  }
+  checkInteger(`${name}.evaluationPeriods`, evaluationPeriods);
+  checkRange(`${name}.evaluationPeriods`, evaluationPeriods, 1, ALARM_MAX_EVALUATION_S / 60);
+  const periods = evaluationPeriods ?? 1;
+  checkInteger(`${name}.datapointsToAlarm`, datapointsToAlarm);
+  if (datapointsToAlarm !== undefined && !Token.isUnresolved(datapointsToAlarm) && !(datapointsToAlarm >= 1 && datapointsToAlarm <= periods)) {
+    throw new Error(`${name}.datapointsToAlarm must be between 1 and evaluationPeriods (${periods}), got ${datapointsToAlarm}`);
+  }
+  if (period === undefined || Token.isUnresolved(period.toMilliseconds())) return;
+  const ms = period.toMilliseconds();
+  if (ms < 60_000 || ms % 60_000 !== 0) {
+    throw new Error(`${name}.period must be whole minutes (the metrics have 1-minute resolution), got ${ms / 1000} s`);
+  }
+  if ((ms / 1000) * periods > ALARM_MAX_EVALUATION_S) {
+    throw new Error(`${name}: period × evaluationPeriods must be at most 1 day (CloudWatch's limit), got ${(ms / 1000) * periods} s`);
+  }
+}
+
+/**
+ * The runtime's per-connection rate limit (lambda/runtime/rate-limit.ts), set
+ * through the functions' environment: each variable and the least it accepts,
+ * as lambda/config.ts reads them (a whole number; 0 turns the limit, or the
+ * closing, off).
+ */
+export const RATE_LIMIT_ENV = { RATE_LIMIT_PER_SECOND: 0, RATE_LIMIT_BURST: 1, RATE_LIMIT_CLOSE_AFTER: 0 } as const;
+
+/** The replacement backoff's variables (lambda/runtime/replacement-backoff-settings.ts). */
+export const REPLACEMENT_BACKOFF_ENV = ['REPLACEMENT_BACKOFF_FIRST_MS', 'REPLACEMENT_BACKOFF_GROWTH', 'REPLACEMENT_BACKOFF_CAP_MS'] as const;
+
+/**
+ * The runtime settings in an environment, checked at synth by the rules the
+ * runtime applies at its cold start, so a bad value fails `cdk synth` in one
+ * line instead of every invocation of the deployed functions. `label` names a
+ * variable in the error (the prop, or the context key it came from).
+ */
+export function checkRuntimeEnvironment(env: Readonly<Record<string, string>> | undefined, label: (variable: string) => string): void {
+  if (!env) return;
+  const given = (variable: string) => {
+    const raw = env[variable];
+    return raw === undefined || Token.isUnresolved(raw) ? undefined : raw;
+  };
+  for (const [variable, min] of Object.entries(RATE_LIMIT_ENV)) {
+    const raw = given(variable);
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < min) throw new Error(`${label(variable)} must be a whole number ≥ ${min}, got ${JSON.stringify(raw)}`);
+  }
+  const backoff: Record<string, string | undefined> = {};
+  for (const variable of REPLACEMENT_BACKOFF_ENV) backoff[variable] = given(variable);
+  try {
+    replacementBackoffFromEnv(backoff);
+  } catch (error) {
+    // The runtime's own words name the variable; say where it was set.
+    const message = (error as Error).message;
+    const variable = REPLACEMENT_BACKOFF_ENV.find((v) => message.startsWith(v)) ?? REPLACEMENT_BACKOFF_ENV[0];
+    throw new Error(`${label(variable)}${message.slice(variable.length)}`);
   }
 }

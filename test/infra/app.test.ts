@@ -60,10 +60,10 @@ describe('GIVEN stage=prod', () => {
 
 describe('GIVEN numeric context as strings (as `cdk -c key=value` passes it)', () => {
   it('THEN they are parsed', () => {
-    const c = config({ throttleRate: '12.5', throttleBurst: '30', memorySize: '1024', timeoutSeconds: '7', logRetentionDays: '14' });
+    const c = config({ throttleRate: '12.5', throttleBurst: '30', memorySize: '1024', timeoutSeconds: '17', logRetentionDays: '14' });
     expect(c.protoo.throttling).toEqual({ rateLimit: 12.5, burstLimit: 30 });
     expect(c.protoo.memorySize).toBe(1024);
-    expect(c.protoo.timeout?.toSeconds()).toBe(7);
+    expect(c.protoo.timeout?.toSeconds()).toBe(17);
     expect(c.protoo.logRetention).toBe(14);
   });
 
@@ -97,10 +97,11 @@ describe('GIVEN the app with stage=staging and throttling from context', () => {
     });
   });
 
-  it('THEN it outputs the wss URL, the callback URL, the table name, the dashboard and the log groups', () => {
+  it('THEN it outputs the wss URL, the callback URL, the table name, the dashboard and the log groups (the authorizer’s too)', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AuthMode',
+      'AuthorizerLogGroupName',
       'CallbackUrl',
       'DashboardUrl',
       'JoinTokenSecretArn',
@@ -227,6 +228,17 @@ describe('GIVEN -c alarmEmail=ops@example.com -c accessLogs=true', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     expect(stages.some((stage) => stage.Properties.AccessLogSettings !== undefined)).toBe(true);
+  });
+});
+
+describe('GIVEN -c reservedConcurrency=20', () => {
+  it('THEN the routes’ function has it, the sweep and the authorizer do not', () => {
+    const { stack, template } = appWith({ reservedConcurrency: '20' });
+    const functions = template.toJSON().Resources as Record<string, { Type: string; Properties: { ReservedConcurrentExecutions?: number } }>;
+    const reserved = (fn: import('aws-cdk-lib').aws_lambda.Function) => functions[stack.getLogicalId(fn.node.defaultChild as never)].Properties.ReservedConcurrentExecutions;
+    expect(reserved(stack.protoo.functions.message)).toBe(20);
+    expect(reserved(stack.protoo.keepAliveFunction!)).toBeUndefined();
+    expect(reserved(stack.protoo.authorizerFunction!)).toBeUndefined();
   });
 });
 

@@ -139,13 +139,13 @@ describe('GIVEN keepAlive options', () => {
   });
 
   it('THEN the sweep gets the routes’ memory, log level, room capacity and extra environment, but keeps its own timeout', () => {
-    const synthesized = synth({ memorySize: 512, timeout: Duration.seconds(6), reservedConcurrency: 5, logLevel: 'debug', roomCapacity: { maxPeers: 20 }, environment: { MY_SETTING: 'x' } });
+    const synthesized = synth({ memorySize: 512, timeout: Duration.seconds(12), reservedConcurrency: 5, logLevel: 'debug', roomCapacity: { maxPeers: 20 }, environment: { MY_SETTING: 'x' } });
     const { fn, env } = sweeperOf(synthesized);
     expect(fn.Properties).toMatchObject({ MemorySize: 512, Timeout: 55 });
     expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     expect(env).toMatchObject({ LOG_LEVEL: 'debug', ROOM_MAX_PEERS: '20', PEER_INFO_MAX_BYTES: '1024', MY_SETTING: 'x' });
     const route = synthesized.template.toJSON().Resources[synthesized.id(synthesized.protoo.functions.message)].Properties;
-    expect(route).toMatchObject({ Timeout: 6, ReservedConcurrentExecutions: 5 });
+    expect(route).toMatchObject({ Timeout: 12, ReservedConcurrentExecutions: 5 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type StackProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
 import { ProtooObservability, type ProtooObservabilityProps } from '../../infra/protoo-observability.js';
@@ -17,9 +17,10 @@ export interface ObservedStack {
 export function synthObserved(
   props: Partial<ProtooObservabilityProps> | ((stack: Stack) => Partial<ProtooObservabilityProps>) = {},
   endpoint: ProtooWebSocketApiProps = {},
+  stackProps: StackProps = {},
 ): ObservedStack {
   const app = new App();
-  const stack = new Stack(app, 'TestStack');
+  const stack = new Stack(app, 'TestStack', stackProps);
   const protoo = new ProtooWebSocketApi(stack, 'Protoo', { code: NO_BUNDLE, ...endpoint });
   const extra = typeof props === 'function' ? props(stack) : props;
   const observability = new ProtooObservability(stack, 'Observability', { ...protoo, ...extra });

@@ -294,7 +294,7 @@ describe('GIVEN custom stage settings', () => {
     stageName: 'prod',
     throttling: { rateLimit: 42, burstLimit: 84 },
     memorySize: 512,
-    timeout: Duration.seconds(6),
+    timeout: Duration.seconds(12),
     logRetention: logs.RetentionDays.ONE_WEEK,
     logLevel: 'debug',
     removalPolicy: RemovalPolicy.DESTROY,
@@ -314,7 +314,7 @@ describe('GIVEN custom stage settings', () => {
     for (const name of ROUTE_NAMES) {
       const fn = template.toJSON().Resources[id(protoo.functions[name])];
       expect(fn.Properties.MemorySize).toBe(512);
-      expect(fn.Properties.Timeout).toBe(6);
+      expect(fn.Properties.Timeout).toBe(12);
       expect(fn.Properties.Environment.Variables).toEqual({
         MY_SETTING: 'x',
         TABLE_NAME: { Ref: id(protoo.table) },
