@@ -1,8 +1,14 @@
 /**
  * Where the Management API (@connections) of the API that invoked us lives.
- * Built from the event so custom domains and stages just work; a configured
- * endpoint wins (a custom domain whose mapping differs from the stage).
- * Loopback hosts mean the local stack, which speaks plain http.
+ * A configured endpoint (MANAGEMENT_API_ENDPOINT) wins, and on AWS there
+ * always is one: the CDK construct sets it to the stage's own callback URL
+ * (https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), never a
+ * custom domain, so posts work before the domain's DNS does and whichever
+ * URL the client connected through. Without it (the local stack, tests,
+ * other deployments) it is built from the event's domain and stage: right
+ * for the execute-api URL, not for a client that came through a custom
+ * domain (hence the construct's setting). Loopback hosts mean the local
+ * stack, which speaks plain http.
  */
 export function managementEndpoint(
   requestContext: { domainName?: string; stage?: string },
