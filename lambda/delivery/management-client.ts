@@ -6,9 +6,10 @@ import { staticEndpoint, withoutUnusedMiddleware } from '../lean-sdk-client.js';
 
 /**
  * How long one Management API call may take. API Gateway answers a post in
- * a few ms; the invocation that posts has 29 s (the integration timeout)
- * and may post in a few sequential steps (an answer, then a broadcast), so
- * one stuck call must cost seconds, not the whole budget:
+ * a few ms; the invocation that posts has 8 s of work (runtime/deadline.ts:
+ * the 10 s Lambda timeout less 2 s to answer) and may post in a few
+ * sequential steps (an answer, then a broadcast), so one stuck call must
+ * cost seconds, not the whole budget:
  *
  * - `postTimeoutMs` (POST_TIMEOUT_MS, default 2 s): the wait for a socket to
  *   connect, and then the silence while waiting for the answer, that fail
@@ -17,7 +18,9 @@ import { staticEndpoint, withoutUnusedMiddleware } from '../lean-sdk-client.js';
  *   twice that.
  * - `maxAttempts` 2: one retry covers a passing 5xx, throttle or reset; more
  *   would only stretch the wait on a client whose buffer stays full.
- *   Worst case per call: 2 × 4 s + ≤ 1 s of the SDK's throttling backoff ≈ 9 s.
+ *   Worst case per call: 2 × 4 s + ≤ 1 s of the SDK's throttling backoff ≈ 9 s,
+ *   more than the budget: the deadline then answers the request 503 and the
+ *   post counts as not delivered; a silent endpoint costs 2 × 2 s.
  * - keep-alive sockets: the fan-out concurrency (FAN_OUT_CONCURRENCY, 100 by
  *   default) plus 25, so a broadcast never waits for a socket and other posts
  *   of the invocation (an answer, a close) do not queue behind it.
