@@ -14,7 +14,7 @@ import { createAuthorizer } from './auth/authorizer.js';
 import { jwksVerifierFromEnv } from './auth/jwks-verifier.js';
 import { secretsManagerSource } from './auth/secret-source.js';
 import { hs256Verifier, type TokenVerifier } from './auth/token-verifier.js';
-import { withoutUnusedMiddleware } from './lean-sdk-client.js';
+import { boundedRequestHandler, withoutUnusedMiddleware } from './lean-sdk-client.js';
 import { createLogger, parseLogLevel } from './log.js';
 import { traced } from './observability/tracing.js';
 
@@ -45,13 +45,7 @@ export function createSecretsClient(settings: SecretsClientSettings = DEFAULT_SE
   const client = new SecretsManagerClient({
     ...(endpoint ? { endpoint } : {}),
     maxAttempts: settings.maxAttempts,
-    // NodeHttpHandler options (a plain object: the SDK builds the handler).
-    requestHandler: {
-      connectionTimeout: settings.timeoutMs,
-      socketTimeout: settings.timeoutMs,
-      requestTimeout: 2 * settings.timeoutMs,
-      throwOnRequestTimeout: true,
-    },
+    requestHandler: boundedRequestHandler(settings.timeoutMs),
   });
   return traced(withoutUnusedMiddleware(client));
 }

@@ -28,3 +28,14 @@ export function staticEndpoint(url: string): () => { url: URL } {
   const endpoint = { url: new URL(url) };
   return () => endpoint;
 }
+
+/**
+ * NodeHttpHandler options (a plain object: the SDK builds the handler) that
+ * bound one attempt: `timeoutMs` to connect and then of silence while
+ * waiting for the answer, twice that for the whole attempt including the
+ * wait for a free socket. With `maxSockets`, a keep-alive agent of that size.
+ */
+export function boundedRequestHandler(timeoutMs: number, maxSockets?: number) {
+  const agent = maxSockets === undefined ? {} : { httpAgent: { keepAlive: true, maxSockets }, httpsAgent: { keepAlive: true, maxSockets } };
+  return { connectionTimeout: timeoutMs, socketTimeout: timeoutMs, requestTimeout: 2 * timeoutMs, throwOnRequestTimeout: true, ...agent };
+}

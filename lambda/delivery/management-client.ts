@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DEFAULT_FAN_OUT_CONCURRENCY } from '../config.js';
 import { isLoopback } from './management-endpoint.js';
 import { traced } from '../observability/tracing.js';
-import { staticEndpoint, withoutUnusedMiddleware } from '../lean-sdk-client.js';
+import { boundedRequestHandler, staticEndpoint, withoutUnusedMiddleware } from '../lean-sdk-client.js';
 
 /**
  * How long one Management API call may take. API Gateway answers a post in
@@ -73,22 +73,13 @@ export function managementClientSettings(
 
 /** A client whose every call is bounded in time (see ManagementClientSettings). */
 export function createManagementClient(endpoint: string, settings: ManagementClientSettings): ApiGatewayManagementApiClient {
-  const agent = { keepAlive: true, maxSockets: settings.maxSockets };
   const client = new ApiGatewayManagementApiClient({
     endpoint,
     endpointProvider: staticEndpoint(endpoint),
     // Every post goes through the same middleware: resolve it once per client, not once per call.
     cacheMiddleware: true,
     maxAttempts: settings.maxAttempts,
-    // NodeHttpHandler options (a plain object: the SDK builds the handler).
-    requestHandler: {
-      connectionTimeout: settings.postTimeoutMs,
-      socketTimeout: settings.postTimeoutMs,
-      requestTimeout: 2 * settings.postTimeoutMs,
-      throwOnRequestTimeout: true,
-      httpAgent: agent,
-      httpsAgent: agent,
-    },
+    requestHandler: boundedRequestHandler(settings.postTimeoutMs, settings.maxSockets),
   });
   return withoutUnusedMiddleware(client);
 }

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isLoopback } from '../delivery/management-endpoint.js';
 import { traced } from '../observability/tracing.js';
-import { withoutUnusedMiddleware } from '../lean-sdk-client.js';
+import { boundedRequestHandler, withoutUnusedMiddleware } from '../lean-sdk-client.js';
 
 /**
  * How long one DynamoDB call may take. DynamoDB answers in single-digit ms
@@ -55,19 +55,10 @@ export function createDocumentClient(
   endpoint: string | undefined,
   settings: DocumentClientSettings = documentClientSettings(endpoint),
 ): DynamoDBDocumentClient {
-  const agent = { keepAlive: true, maxSockets: settings.maxSockets };
   const client = new DynamoDBClient({
     ...(endpoint ? { endpoint } : {}),
     maxAttempts: settings.maxAttempts,
-    // NodeHttpHandler options (a plain object: the SDK builds the handler).
-    requestHandler: {
-      connectionTimeout: settings.timeoutMs,
-      socketTimeout: settings.timeoutMs,
-      requestTimeout: 2 * settings.timeoutMs,
-      throwOnRequestTimeout: true,
-      httpAgent: agent,
-      httpsAgent: agent,
-    },
+    requestHandler: boundedRequestHandler(settings.timeoutMs, settings.maxSockets),
   });
   // lib-dynamodb refuses cacheMiddleware, and on AWS the endpoint comes from the rule set (it caches it).
   return DynamoDBDocumentClient.from(withoutUnusedMiddleware(client), {

@@ -10,6 +10,7 @@ import type { App } from '../../../lambda/app/types.js';
 import { createHandlers, type HandlerOptions } from '../../../lambda/create-handlers.js';
 import { connectionKey, peerKey, rosterKey } from '../../../lambda/store/keys.js';
 import type { WebSocketEvent } from '../../../lambda/runtime/events.js';
+import type { Logger } from '../../../lambda/log.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const NOW = Date.parse('2026-11-29T12:00:00Z');
@@ -19,6 +20,17 @@ export interface LogLine {
   level: string;
   message: string;
   [key: string]: unknown;
+}
+
+/** A Logger that keeps each line, as its JSON would read back (errors by their message), in `logs`. */
+export function recordingLogger(logs: LogLine[]): Logger {
+  const write = (line: string) => logs.push(JSON.parse(line));
+  return {
+    debug: (message, fields) => write(JSON.stringify({ level: 'debug', message, ...fields })),
+    info: (message, fields) => write(JSON.stringify({ level: 'info', message, ...fields })),
+    warn: (message, fields) => write(JSON.stringify({ level: 'warn', message, ...fields })),
+    error: (message, fields) => write(JSON.stringify({ level: 'error', message, ...fields }, (_k, v) => (v instanceof Error ? v.message : v))),
+  };
 }
 
 /**
@@ -32,7 +44,6 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
   const api = mockClient(managementClient);
   const endpoints: string[] = [];
   const logs: LogLine[] = [];
-  const write = (line: string) => logs.push(JSON.parse(line));
   const handlers = createHandlers(app, {
     env: { TABLE_NAME: 'protoo' },
     documentClient,
@@ -40,12 +51,7 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
       endpoints.push(endpoint);
       return managementClient;
     },
-    logger: {
-      debug: (message, fields) => write(JSON.stringify({ level: 'debug', message, ...fields })),
-      info: (message, fields) => write(JSON.stringify({ level: 'info', message, ...fields })),
-      warn: (message, fields) => write(JSON.stringify({ level: 'warn', message, ...fields })),
-      error: (message, fields) => write(JSON.stringify({ level: 'error', message, ...fields }, (_k, v) => (v instanceof Error ? v.message : v))),
-    },
+    logger: recordingLogger(logs),
     now: () => NOW,
     ...options,
   });

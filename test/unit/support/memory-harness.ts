@@ -19,7 +19,7 @@ import { MemoryStore, MemoryTable } from '../../../lambda/store/memory-store.js'
 import type { ConnectionIdentity, PeerRecord, PendingRequestRecord } from '../../../lambda/store/records.js';
 
 export { connectEvent, disconnectEvent, goneError, messageEvent, type LogLine } from './harness.js';
-import type { LogLine } from './harness.js';
+import { recordingLogger, type LogLine } from './harness.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const NOW = Date.parse('2026-11-29T12:00:00Z');
@@ -189,7 +189,6 @@ export function createMemoryHarness(app: Parameters<typeof createHandlers>[0], o
 
   const endpoints: string[] = [];
   const logs: LogLine[] = [];
-  const write = (line: string) => logs.push(JSON.parse(line));
   const handlers = createHandlers(app, {
     env: { TABLE_NAME: 'protoo' },
     store,
@@ -197,12 +196,7 @@ export function createMemoryHarness(app: Parameters<typeof createHandlers>[0], o
       endpoints.push(endpoint);
       return managementClient;
     },
-    logger: {
-      debug: (message, fields) => write(JSON.stringify({ level: 'debug', message, ...fields })),
-      info: (message, fields) => write(JSON.stringify({ level: 'info', message, ...fields })),
-      warn: (message, fields) => write(JSON.stringify({ level: 'warn', message, ...fields })),
-      error: (message, fields) => write(JSON.stringify({ level: 'error', message, ...fields }, (_k, v) => (v instanceof Error ? v.message : v))),
-    },
+    logger: recordingLogger(logs),
     now,
     ...options,
   });
