@@ -15,7 +15,8 @@
  *             4.0.8 (and the baseline's local stack): requests, relays,
  *             broadcasts, joins
  *   cold      cold start (bench/cold-start.ts, when present)
- *   cost      $ per million messages at list prices
+ *   cost      $ per million messages at list prices (--cost-doc also writes
+ *             that table into docs/deploy.md, between its markers)
  *
  * --baseline alone means 3b9b70a, the runtime before issue 12's changes.
  */
@@ -27,6 +28,7 @@ import { runColdStart, type ColdStartResult } from './cold-start-hook.js';
 import { e2eBench, startTarget, type Scenario, type Target } from './e2e-bench.js';
 import { fanOutWithLatency, handlerBench, type FanOutFigures, type HandlerReport } from './handler-bench.js';
 import { benchFile } from './ipc.js';
+import { COST_DOC, writeCostSection } from './cost-doc.js';
 import { PRICES } from './pricing.js';
 import { protooClientVersion } from './protoo-load.js';
 import { costRows, costTable, e2eTable, fanOutTable, handlerTables, postCostTable } from './report.js';
@@ -39,18 +41,19 @@ const SECTIONS = ['handler', 'sdk', 'fanout', 'e2e', 'cold', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]) {
-  const options = { quick: false, baseline: undefined as string | undefined, json: undefined as string | undefined, broadcast: undefined as number[] | undefined, skip: new Set<Section>() };
+  const options = { quick: false, baseline: undefined as string | undefined, json: undefined as string | undefined, broadcast: undefined as number[] | undefined, skip: new Set<Section>(), costDoc: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : undefined);
     if (arg === '--quick') options.quick = true;
     else if (arg === '--baseline') options.baseline = value() ?? DOCUMENTED_BASELINE;
     else if (arg === '--json') options.json = value();
+    else if (arg === '--cost-doc') options.costDoc = true;
     else if (arg === '--broadcast') options.broadcast = (value() ?? '').split(',').map(Number).filter((n) => n > 1);
     else if (arg === '--skip') for (const s of (value() ?? '').split(',')) options.skip.add(s as Section);
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'npm run bench -- [--quick] [--baseline [commit]] [--json file] [--broadcast 50,200,500] [--skip handler,sdk,fanout,e2e,cold,cost]',
+        'npm run bench -- [--quick] [--baseline [commit]] [--json file] [--broadcast 50,200,500] [--skip handler,sdk,fanout,e2e,cold,cost] [--cost-doc]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
@@ -181,8 +184,15 @@ try {
   if (want('cost') && handlerReport) {
     const latencies = { dynamoMs: settings.handler.dynamoLatencyMs, managementMs: settings.handler.managementLatencyMs };
     out(`\n## $ per million messages (${currentLabel}, room of ${settings.handler.roomSize})`);
-    out(costTable(handlerReport[currentLabel], latencies));
+    const table = costTable(handlerReport[currentLabel], latencies);
+    out(table);
     json.costPerMillion = costRows(handlerReport[currentLabel]).map(({ op, cost }) => ({ op, ...roundDeep(cost) }));
+    if (options.costDoc) {
+      const machine = json.machine as { cpus: number; cpuModel?: string; node: string };
+      const measured = `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)} (${machine.cpus} × ${machine.cpuModel ?? 'CPU'}, Node ${machine.node}), ${currentLabel}, a room of ${settings.handler.roomSize}:`;
+      writeCostSection(COST_DOC, `${measured}\n\n${table}`);
+      log(`cost: wrote the table into ${COST_DOC}`);
+    }
   }
 
   const summary = targetsSummary({ handlerReport, fanOut, scenarios, current: currentLabel, baseline: baselineLabel, broadcastOf500: settings.e2e.broadcastSizes.includes(500) });
