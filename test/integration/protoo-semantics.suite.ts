@@ -17,7 +17,7 @@ import type { App, AppData, ReplyHandle } from '../../lambda/app/types.js';
 import { createHandlers } from '../../lambda/create-handlers.js';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
 import type { WebSocketHandlers } from '../../local/types.js';
-import { createPeer, freshRoom, once, openPeer, rejection, sleep, TestPeer } from './support/protoo.js';
+import { createPeer, freshRoom, once, openPeer, rejection, TestPeer } from './support/protoo.js';
 import { useStack } from './support/stack.js';
 
 /** What the app saw, per room (events of earlier tests' rooms may still arrive late). */
@@ -28,7 +28,8 @@ interface Observed {
   closed: Array<{ roomId: string; peerId: string; reason: string }>;
 }
 
-function protooTestApp(observed: Observed): App {
+/** `changed()` is called after each thing the app records. */
+function protooTestApp(observed: Observed, changed: () => void): App {
   return {
     onConnectionRequest({ peerId }, decision) {
       // As in protoo's test server: peerId "reject" is refused with 403.
@@ -38,6 +39,7 @@ function protooTestApp(observed: Observed): App {
 
     async onRequest({ method, data }, { peer, room, accept, reject, defer }) {
       observed.requests.push({ roomId: room.id, peerId: peer.id, method, data });
+      changed();
       switch (method) {
         case 'hello':
           return accept({ text: 'hi!', got: data });
@@ -79,16 +81,19 @@ function protooTestApp(observed: Observed): App {
 
     onNotification({ method, data }, { peer, room }) {
       observed.notifications.push({ roomId: room.id, peerId: peer.id, method, data });
+      changed();
     },
 
     async onResponse(response, { peer, room, request }) {
       observed.responses.push({ roomId: room.id, peerId: peer.id, method: request.method, ok: response.ok });
+      changed();
       const replyTo = request.state.replyTo as ReplyHandle | undefined;
       if (replyTo) await room.answer(replyTo, response);
     },
 
     onPeerClosed({ peerId, roomId, reason }) {
       observed.closed.push({ roomId, peerId, reason });
+      changed();
     },
   };
 }
@@ -96,7 +101,14 @@ function protooTestApp(observed: Observed): App {
 export function protooSemanticsSuite(engine: () => RunningEngine): void {
   describe("protoo's client/server test cases, on API Gateway semantics", () => {
     const all: Observed = { requests: [], notifications: [], responses: [], closed: [] };
-    const handlers = createHandlers(protooTestApp(all)) as unknown as WebSocketHandlers;
+    /** Re-checked each time the app records something (or a test calls changed()). */
+    let waiters: Array<() => void> = [];
+    const changed = () => {
+      const woken = waiters;
+      waiters = [];
+      for (const wake of woken) wake();
+    };
+    const handlers = createHandlers(protooTestApp(all, changed)) as unknown as WebSocketHandlers;
     /** Only what happened in the current test's room, without the roomId field. */
     const strip = <T extends { roomId: string }>(list: T[]) =>
       list.filter((x) => x.roomId === room).map(({ roomId: _r, ...rest }) => rest);
@@ -124,13 +136,17 @@ export function protooSemanticsSuite(engine: () => RunningEngine): void {
     };
     const url = (peerId: string) => `${ctx().stack.url}?roomId=${room}&peerId=${peerId}`;
     const roomPeers = async (control: TestPeer) => (await control.peer.request('roomPeers')).peers as string[];
-    const until = async (predicate: () => boolean, what: string, timeoutMs = 5000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(20);
-      }
-    };
+    /** Resolves once `predicate()` holds, re-checked at every changed(): no polling. */
+    const until = (predicate: () => boolean, what: string, timeoutMs = 5000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+        const check = () => {
+          if (!predicate()) return void waiters.push(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        check();
+      });
 
     afterEach(() => {
       for (const p of open.splice(0)) p.close();
@@ -180,7 +196,10 @@ export function protooSemanticsSuite(engine: () => RunningEngine): void {
       open.push(new TestPeer(client, 'reject'));
       const attempts: number[] = [];
       const closed = once(client, 'close');
-      client.on('failed', (attempt: number) => attempts.push(attempt));
+      client.on('failed', (attempt: number) => {
+        attempts.push(attempt);
+        changed();
+      });
       await until(() => attempts.length === 1, 'first failure');
       expect(client.closed).toBe(false);
       expect(client.connected).toBe(false);

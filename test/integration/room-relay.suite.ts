@@ -3,7 +3,13 @@
  * ships) driven by real protoo-client peers through the local stack: every
  * row of the protocol, both directions of request, notifications, room
  * isolation, leaving, replacement, junk and load.
+ *
+ * No fixed sleeps: the handlers are lambda/entry.ts's, wrapped to tell the
+ * tests when an invocation has returned (tracked-handlers.ts), and a test
+ * that checks nothing more happens waits for that event and then for the
+ * stack to settle.
  */
+import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningEngine } from '../../local/dynamodb-engines.js';
@@ -17,15 +23,38 @@ import {
   openPeer,
   rejection,
   releaseAllGates,
-  sleep,
   TestPeer,
   within,
 } from './support/protoo.js';
 import { useStack } from './support/stack.js';
+import { trackModule } from './support/tracked-handlers.js';
+
+/** Resolves once `done()` holds, re-checked each time `emitter` emits one of `events`. */
+function when(emitter: EventEmitter, events: string[], done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!done()) return;
+      stop();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out: ${what}`));
+    }, timeoutMs);
+    const stop = () => {
+      clearTimeout(timer);
+      for (const event of events) emitter.off(event, check);
+    };
+    for (const event of events) emitter.on(event, check);
+    check();
+  });
+}
 
 export function roomRelaySuite(engine: () => RunningEngine): void {
   describe('room relay (lambda/entry.ts) with protoo-client peers', () => {
-    const ctx = useStack(engine);
+    // lambda/entry.ts, as the stack would load it, told when each invocation returns.
+    const tracked = trackModule();
+    const ctx = useStack(engine, { handlers: tracked.handlers });
     const open: TestPeer[] = [];
     const peer = async (roomId: string, peerId: string, url = ctx().stack.url) => {
       const p = await openPeer(url, roomId, peerId);
@@ -45,7 +74,7 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
       releaseAllGates();
     });
     /** The query of a $connect event is this room's `peerId`. */
-    const isConnectOf = (event: { queryStringParameters?: Record<string, string> | null }, roomId: string, peerId: string) =>
+    const isConnectOf = (event: { queryStringParameters?: Record<string, string | undefined> | null }, roomId: string, peerId: string) =>
       event.queryStringParameters?.roomId === roomId && event.queryStringParameters?.peerId === peerId;
 
     describe('connecting', () => {
@@ -202,13 +231,15 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         let answerNow!: () => void;
         const answered = new Promise<void>((r) => (answerNow = r));
         b.onRequest = (request, accept) => {
-          // Mallory answers b's request id first; then b answers twice.
-          spoofer.send(JSON.stringify({ response: true, id: request.id, ok: true, data: { spoofed: true } }));
-          setTimeout(() => {
+          // Mallory answers b's request id first; once the server has handled that, b answers twice.
+          const spoof = JSON.stringify({ response: true, id: request.id, ok: true, data: { spoofed: true } });
+          const spoofHandled = tracked.returned('message', (event) => event.body === spoof);
+          spoofer.send(spoof);
+          void spoofHandled.then(() => {
             accept({ from: 'b', first: true });
             accept({ from: 'b', first: false });
             answerNow();
-          }, 300);
+          });
         };
         const response = await a.peer.request('peerRequest', { peerId: 'b', method: 'q' });
         await answered;
@@ -232,10 +263,13 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         b.onRequest = (_r, accept) => (answer = accept);
         void a.peer.request('peerRequest', { peerId: 'b', method: 'slow' }).catch(() => {});
         await b.request('slow');
+        const aGone = tracked.disconnectOf(room, 'a');
         a.close();
-        await sleep(300);
+        await aGone; // the caller has left the room
+        const lateAnswerHandled = tracked.returned('message', (event) => event.body?.includes('"too":"late"') === true);
         answer({ too: 'late' });
-        await sleep(300);
+        await lateAnswerHandled;
+        await ctx().stack.settled(); // and whatever it sent has arrived
         expect(b.peer.connected).toBe(true);
         b.onRequest = (_r, accept) => accept({ ok: 'b' });
         expect(await c.peer.request('peerRequest', { peerId: 'b', method: 'still-there' })).toEqual({ ok: 'b' });
@@ -265,11 +299,17 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         let settled = false;
         const pending = rejection(a.peer.request('peerRequest', { peerId: 'b', method: 'offer' })).finally(() => (settled = true));
         await b.request('offer');
+        let dropped!: () => void;
+        const disconnectDropped = new Promise<void>((resolve) => (dropped = resolve));
         ctx().hooks.beforeInvoke = (route) => {
-          if (route === '$disconnect') throw new Error('dropped by the test, as AWS may');
+          if (route === '$disconnect') {
+            dropped();
+            throw new Error('dropped by the test, as AWS may');
+          }
         };
         b.close();
-        await sleep(500);
+        await disconnectDropped; // the server has seen b go
+        await ctx().stack.settled();
         // Nothing has noticed yet: no answer can come (only protoo-client's ~22 s timeout would).
         expect(settled).toBe(false);
         // The next post to b (anyone's) meets 410 Gone: b is gone, its pending request fails.
@@ -405,8 +445,10 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         await ctx().stack.settled();
         expect(lurker.notifications.some((n) => n.method === 'peerClosed')).toBe(false);
         // A peer that never joined leaves silently.
+        const lurkerGone = tracked.disconnectOf(room, 'lurker');
         lurker.close();
-        await sleep(300);
+        await lurkerGone;
+        await ctx().stack.settled();
         expect(a.notifications.filter((n) => n.method === 'peerClosed')).toHaveLength(1);
       });
 
@@ -441,14 +483,18 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         await b.peer.request('join');
         // API Gateway's $disconnect is best effort: drop it (a rejected hook skips the invocation).
         let dropped = 0;
+        let firstDropped!: () => void;
+        const disconnectDropped = new Promise<void>((resolve) => (firstDropped = resolve));
         ctx().hooks.beforeInvoke = (route) => {
           if (route === '$disconnect') {
             dropped++;
+            firstDropped();
             throw new Error('dropped by the test, as AWS may');
           }
         };
         b.close();
-        await sleep(300);
+        await disconnectDropped;
+        await ctx().stack.settled();
         expect(dropped).toBe(1);
         // Nobody has told the room yet: b still looks joined.
         expect((await a.peer.request('getPeers')).peers.map((p: { id: string }) => p.id)).toEqual(['b']);
@@ -484,8 +530,10 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         await watcher.notification('newPeer', (n) => n.data.data?.v === 'new');
         expect(held.length).toBeGreaterThanOrEqual(1);
 
+        const lateDisconnects = Promise.all(held.map((connectionId) => tracked.disconnected(connectionId)));
         release();
-        await sleep(500); // the late $disconnect runs now
+        await lateDisconnects; // the late $disconnect has run
+        await ctx().stack.settled();
         expect(await watcher.peer.request('getPeers')).toEqual({ peers: [{ id: 'a', data: { v: 'new' } }] });
         replacement.onRequest = (_r, accept) => accept({ still: 'here' });
         expect(await watcher.peer.request('peerRequest', { peerId: 'a', method: 'alive?' })).toEqual({ still: 'here' });
@@ -567,27 +615,34 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         const watcher = await peer(room, 'w');
         await watcher.peer.request('join');
         // Both $connects run at the same moment, and both return before either handshake completes.
+        // (Not a barrier of two handshakes: one $connect may be refused, 429 contested, and never reach its handshake.)
         const connects = barrier(2);
-        const handshakes = barrier(2);
+        const bothConnectsReturned = tracked.returned('connect', (event) => isConnectOf(event, room, 'p'), 2);
         ctx().hooks.beforeInvoke = (route, event) => (route === '$connect' && isConnectOf(event, room, 'p') ? connects.arrive() : undefined);
-        ctx().hooks.beforeHandshake = (event) => (isConnectOf(event, room, 'p') ? handshakes.arrive() : undefined);
+        ctx().hooks.beforeHandshake = (event) => (isConnectOf(event, room, 'p') ? bothConnectsReturned : undefined);
         const url = `${ctx().stack.url}?roomId=${room}&peerId=p`;
+        const changes = new EventEmitter();
         const sockets = [0, 1].map(() => {
           const ws = new WebSocket(url, 'protoo');
           const state = { ws, opened: false, closed: false, responses: [] as any[], notifications: [] as any[] };
-          ws.on('open', () => (state.opened = true));
-          ws.on('close', () => (state.closed = true));
+          ws.on('open', () => {
+            state.opened = true;
+            changes.emit('change');
+          });
+          ws.on('close', () => {
+            state.closed = true;
+            changes.emit('change');
+          });
           ws.on('error', () => {});
           ws.on('message', (data) => {
             const message = JSON.parse(data.toString());
             (message.response ? state.responses : state.notifications).push(message);
+            changes.emit('change');
           });
           return state;
         });
-        const settle = async (done: () => boolean, what: string) => {
-          for (let i = 0; i < 100 && !done(); i++) await sleep(50);
-          if (!done()) throw new Error(`timed out: ${what}`);
-        };
+        /** Resolves once `done()` holds, re-checked at every open, close and message of either socket. */
+        const settle = (done: () => boolean, what: string) => when(changes, ['change'], done, what);
         await settle(() => sockets.every((s) => s.opened || s.closed), 'both handshakes to finish');
         ctx().hooks.beforeInvoke = undefined;
         ctx().hooks.beforeHandshake = undefined;
@@ -644,13 +699,10 @@ export function roomRelaySuite(engine: () => RunningEngine): void {
         raw.send('{"request":true,"id":2,"method":5,"data":{}}');
         raw.send('{"request":true,"id":3,"method":"getPeers","data":"not an object"}');
         raw.send('{"request":true,"id":4,"method":"getPeers","data":{}}');
+        const find = (id: number) => received.find((m) => m.response && m.id === id);
         const byId = async (id: number) => {
-          for (let i = 0; i < 100; i++) {
-            const found = received.find((m) => m.response && m.id === id);
-            if (found) return found;
-            await sleep(50);
-          }
-          throw new Error(`no response ${id}`);
+          await when(raw, ['message'], () => find(id) !== undefined, `response ${id}`);
+          return find(id);
         };
         expect((await byId(2)).errorCode).toBe(400);
         expect((await byId(3)).errorCode).toBe(400);

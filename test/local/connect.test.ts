@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
 import type { AuthorizerResult } from '../../local/types.js';
-import { connect, recorder, sleep } from './helpers.js';
+import { connect, recorder } from './helpers.js';
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -21,7 +21,8 @@ describe('$connect decides the handshake', () => {
     const refused = await connect(stack.url).catch((e) => e);
     expect(refused.status).toBe(status);
     expect(refused.body).toBe('nope');
-    await sleep(100);
+    // The handshake is over on the server's side too, and nothing followed it.
+    await stack.settled();
     expect(rec.events.map((e) => e.requestContext.routeKey)).toEqual(['$connect']);
     expect(stack.connectionIds()).toEqual([]);
   });

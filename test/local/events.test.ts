@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/start-local-stack.js';
-import { connect, recorder, sleep } from './helpers.js';
+import { connect, recorder } from './helpers.js';
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -128,19 +128,20 @@ describe('event shapes', () => {
 describe('invocation', () => {
   it('handlers get a Lambda-like context, and callback-style handlers work', async () => {
     const rec = recorder();
-    let seen: any;
+    let invoked!: (seen: { remaining: number; context: any }) => void;
+    const message = new Promise<{ remaining: number; context: any }>((resolve) => (invoked = resolve));
     const handlers = {
       ...rec.handlers,
       // A callback-style (non-async) handler, as the Lambda Node.js runtime allows.
       message: (event: any, context: any, callback: (e?: unknown, r?: any) => void) => {
-        seen = { remaining: context.getRemainingTimeInMillis(), context };
+        invoked({ remaining: context.getRemainingTimeInMillis(), context });
         setTimeout(() => callback(null, { statusCode: 200 }), 5);
       },
     };
     stack = await startLocalStack({ handlers, dynamodb: 'none', integrationTimeoutMs: 10_000 });
     const client = await connect(stack.url);
     client.ws.send('hello');
-    for (let i = 0; i < 100 && !seen; i++) await sleep(10);
+    const seen = await message;
     expect(seen.remaining).toBeGreaterThan(9000);
     expect(seen.remaining).toBeLessThanOrEqual(10_000);
     expect(seen.context).toMatchObject({
@@ -174,7 +175,8 @@ describe('invocation', () => {
     b.ws.send('second');
     // If invocations were serialized, "first" would time out and send an error frame.
     await rec.waitFor((e) => e.body === 'second');
-    await sleep(100);
+    // Both have returned, and an error frame for "first" would have reached its client.
+    await stack.settled();
     expect(a.messages).toEqual([]);
     a.ws.send('first'); // same connection, concurrently with itself
     await rec.waitFor((e) => e.body === 'first' && rec.events.filter((x) => x.body === 'first').length === 2);
@@ -200,7 +202,8 @@ describe('invocation', () => {
     const a = await connect(stack.url);
     a.ws.send('x');
     await rec.waitFor((e) => e.body === 'x');
-    await sleep(150);
+    // The handler has returned, and a result sent back would have reached the client.
+    await stack.settled();
     expect(a.messages).toEqual([]);
     await stack.stop();
 

@@ -31,6 +31,8 @@ const app: App = {
 
 let stack: LocalStack;
 let dropDisconnect = false;
+/** Called when the hook drops a $disconnect: the gateway has already marked the connection closed. */
+let onDropped = () => {};
 const peers: TestPeer[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -38,7 +40,10 @@ beforeAll(async () => {
     keepAlive: false,
     env: { LOG_LEVEL: 'error' },
     beforeInvoke: (route) => {
-      if (route === '$disconnect' && dropDisconnect) throw new Error('dropped $disconnect');
+      if (route === '$disconnect' && dropDisconnect) {
+        onDropped();
+        throw new Error('dropped $disconnect');
+      }
     },
   });
 });
@@ -56,14 +61,14 @@ describe('Gone found during a request', () => {
     await b.peer.request('here');
     // b vanishes and its $disconnect never comes.
     dropDisconnect = true;
-    const closed = new Promise((resolve) => b.peer.once('close', resolve));
+    const dropped = new Promise<void>((resolve) => (onDropped = resolve));
     b.close();
-    await closed;
-    for (let i = 0; i < 50 && stack.connectionIds().length > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await dropped; // the gateway has seen b go: a post to it now meets Gone
+    expect(stack.connectionIds()).toHaveLength(1);
 
     await a.peer.request('poke', { peerId: 'b' });
-    // The request's invocation ends the Gone peer after answering: wait for it.
-    for (let i = 0; i < 100 && !events.some((e) => e.startsWith('onPeerClosed')); i++) await new Promise((r) => setTimeout(r, 20));
+    // The request's invocation ends the Gone peer after answering: wait for it to return.
+    await stack.settled();
     expect(events).toEqual(['notify false', 'notify false', 'notify false', 'handler answers', 'onPeerClosed b gone']);
   });
 });
