@@ -185,8 +185,15 @@ export class WebSocketGateway {
     }
   }
 
-  /** Ends every connection (1001 Going away) and waits for `$disconnect`s. */
-  async shutdown(timeoutMs = 5000): Promise<void> {
+  /**
+   * Ends every connection (1001 Going away) and waits for the `$disconnect`s,
+   * while the Management API and the engine are still up: each posts
+   * `peerClosed` to the rest of its room, so a room of N peers makes ~N²
+   * posts. By default it waits as long as one invocation may run (the
+   * integration timeout) plus a second, since those are bounded anyway;
+   * stopping sooner made them fail against a closed server.
+   */
+  async shutdown(timeoutMs = this.options.integrationTimeoutMs + 1_000): Promise<void> {
     this.stopping = true;
     for (const connection of this.registry.all()) {
       if (connection.state === 'open') this.close(connection, CLOSE.goingAway);
