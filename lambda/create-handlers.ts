@@ -16,7 +16,7 @@ import type { RuntimeServices } from './runtime/ports.js';
 import { RateLimiter } from './runtime/rate-limit.js';
 import { RATE_LIMITED_OUTCOMES } from './runtime/rate-limit-gate.js';
 import { answerBudgetMs, DeadlineExceededError, within, withDeadline, workBudgetMs } from './runtime/deadline.js';
-import { refusingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
+import { answerKey, refusingLateAnswers, requestIdOf, type AnsweredByDeadline } from './runtime/deadline-answers.js';
 import { tickAt } from './keep-alive/buckets.js';
 import { sweep, type SweepReport } from './keep-alive/sweep.js';
 
@@ -73,15 +73,16 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
     endpoint: () => string,
     answered: () => AnsweredByDeadline | undefined,
     abandoned: () => boolean = () => false,
+    answersPosted = new Set<string>(),
   ): RuntimeServices {
     let sender: RuntimeServices['sender'] | undefined;
     let objects: RuntimeServices['objects'] | undefined;
-    return {
+    const services: RuntimeServices = {
       app,
       store: warmed.store,
       // Built on first use: a message the rate limit refuses never posts.
       get sender() {
-        return (sender ??= refusingLateAnswers(directSender(warmed, endpoint), answered));
+        return (sender ??= refusingLateAnswers(directSender(warmed, endpoint), answered, answersPosted));
       },
       log: warmed.log,
       identities,
@@ -91,9 +92,10 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       replacementBackoff: warmed.replacementBackoff,
       abandoned,
       get objects() {
-        return (objects ??= appObjectsFor(this));
+        return (objects ??= appObjectsFor(services));
       },
     };
+    return services;
   }
 
   /** The invocation's sender without the late-answer guard: what the deadline's own 503 goes through. */
@@ -109,18 +111,19 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
       const { connectionId } = event.requestContext;
       let services: RuntimeServices | undefined;
       let answeredByDeadline: AnsweredByDeadline | undefined;
-      let abandoned: { work: Promise<unknown>; direct: () => RuntimeServices['sender'] } | undefined;
+      let running: { work: Promise<unknown>; direct: () => RuntimeServices['sender'] } | undefined;
       let deadlineHit = false;
+      const answersPosted = new Set<string>();
       try {
         const warmed = warm();
         const { config } = warmed;
         const endpoint = () => managementEndpoint(event.requestContext, config.managementApiEndpoint);
-        const live = (services = servicesFor(warmed, endpoint, () => answeredByDeadline, () => deadlineHit));
+        const live = (services = servicesFor(warmed, endpoint, () => answeredByDeadline, () => deadlineHit, answersPosted));
         // A browned-out dependency is answered 503 by the deadline, not left to the platform's timeout.
         // Connections found Gone are ended once the route's own work is done (gone-ledger.ts).
         // endReportedGone logs its own failures and never throws, so it cannot mask the route's outcome.
         const work = run(live, event, warmed).finally(() => endReportedGone(live));
-        abandoned = { work, direct: () => directSender(warmed, endpoint) };
+        running = { work, direct: () => directSender(warmed, endpoint) };
         const { result, ...fields } = await withDeadline(work, workBudgetMs(context, config.invocationDeadlineMs), ({ error }) =>
           live.log.warn(`${name} finished after its deadline`, { route: event.requestContext.routeKey, connectionId, outcome: error ? 'failed' : 'done', error, durationMs: Date.now() - started }),
         );
@@ -136,11 +139,15 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         const log = services?.log ?? options.logger ?? createLogger('error');
         const fields = { route: event.requestContext.routeKey, connectionId, outcome: 'failed', errorId: answer.errorId, error };
         log.error(name, { ...fields, durationMs: Date.now() - started });
-        if (services && name === 'message' && !event.isBase64Encoded) {
-          const requestId = requestIdOf(event.body);
+        const requestId = name === 'message' && !event.isBase64Encoded ? requestIdOf(event.body) : undefined;
+        if (requestId !== undefined && answersPosted.has(answerKey(connectionId, requestId))) {
+          // The work answered before the deadline (the post may still be on its way): a 503 on top
+          // of it would tell the client the opposite, and a retry would meet what the answer did.
+          log.warn('the deadline passed after the request was answered: no second answer', { connectionId, requestId, errorId: answer.errorId });
+        } else if (services && name === 'message' && !event.isBase64Encoded) {
           let budgetMs = answerBudgetMs(context);
           let answering = services;
-          if (error instanceof DeadlineExceededError && requestId !== undefined && abandoned) {
+          if (error instanceof DeadlineExceededError && requestId !== undefined && running) {
             // The work's own answer is refused from now on, so it undoes what it did (a join leaves the
             // roster). A short wait lets work that is only just late do so before the client hears 503 and
             // retries, and before this invocation ends: on Lambda, work left behind is frozen with the
@@ -148,9 +155,9 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
             answeredByDeadline = { connectionId, requestId };
             const settleMs = Math.min(budgetMs / 2, SETTLE_BEFORE_ANSWER_MS);
             const settling = Date.now();
-            await within(abandoned.work, settleMs);
+            await within(running.work, settleMs);
             budgetMs -= Date.now() - settling;
-            answering = { ...services, sender: abandoned.direct() };
+            answering = { ...services, sender: running.direct() };
           }
           // Bounded too: the Management API may be what is failing, and the handler must return before the platform's timeout.
           const answered = await within(answerFailedMessage(answering, connectionId, event.body, answer), budgetMs);

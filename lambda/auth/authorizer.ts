@@ -59,7 +59,10 @@ export function createAuthorizer(verify: TokenVerifier, log: Logger) {
       };
     } catch (error) {
       if (error instanceof AuthError) {
-        log.warn('connect refused', { ...where, outcome: 'unauthorized', reason: error.reason, detail: error.message });
+        // An identity provider whose key set cannot be fetched refuses every valid client: that is
+        // the operator's problem, logged as an error so the AuthorizerErrors alarm sees it.
+        const level = error.reason === 'jwks-unavailable' ? 'error' : 'warn';
+        log[level]('connect refused', { ...where, outcome: 'unauthorized', reason: error.reason, detail: error.message });
         throw new Error('Unauthorized');
       }
       log.error('authorizer failed', { ...where, outcome: 'error', error });

@@ -27,17 +27,36 @@ export class AnswerAfterDeadlineError extends Error {
   }
 }
 
-export function refusingLateAnswers(sender: MessageSender, deadlineHit: () => AnsweredByDeadline | undefined): MessageSender {
+/**
+ * `posted` collects the answers that went out before the deadline (as
+ * `answerKey`s): a request whose answer is already on its way gets no 503
+ * on top of it.
+ */
+/** Work the deadline has answered for starts nothing new that others would see (a room enrollment); internal. */
+export class AbandonedWorkError extends Error {
+  override readonly name = 'AbandonedWorkError';
+  constructor(what: string) {
+    super(`${what} not started: the invocation's deadline has already answered for it`);
+    markInternal(this);
+  }
+}
+
+export function refusingLateAnswers(sender: MessageSender, deadlineHit: () => AnsweredByDeadline | undefined, posted = new Set<string>()): MessageSender {
   return {
     async post(connectionId, message) {
       const guard = deadlineHit();
       const { response, id } = message.message as { response?: unknown; id?: unknown };
-      if (guard && response === true && id === guard.requestId && connectionId === guard.connectionId) throw new AnswerAfterDeadlineError(guard.requestId);
+      if (response === true && typeof id === 'number') {
+        if (guard && id === guard.requestId && connectionId === guard.connectionId) throw new AnswerAfterDeadlineError(guard.requestId);
+        posted.add(answerKey(connectionId, id));
+      }
       return sender.post(connectionId, message);
     },
     close: (connectionId) => sender.close(connectionId),
   };
 }
+
+export const answerKey = (connectionId: string, requestId: number) => `${connectionId} ${requestId}`;
 
 /** The id of the request a message body carries, if it is one. */
 export function requestIdOf(body: string | undefined | null): number | undefined {

@@ -3,6 +3,7 @@ import { headerValues, type RouteOutcome, type WebSocketEvent, type WebSocketRes
 import { authorizerSetsIdentity, isValidId } from './identity.js';
 import { retireReplacedPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
+import type { ConnectionIdentity } from '../store/records.js';
 import { CONTESTED_REASON, bindUnlessProtected, protectReplacement } from './replacement-bind.js';
 import { claimsFrom } from './claims.js';
 
@@ -59,14 +60,18 @@ export async function onConnect(services: RuntimeServices, event: WebSocketEvent
   const bound = { connectionId, roomId, peerId };
   await services.store.putConnection(bound);
   // The deadline has answered this handshake 503 already: binding now would take the peerId for a
-  // connection API Gateway refused. (A bind already in flight is fenced by connectedAt instead.)
-  if (services.abandoned?.()) {
-    await services.store.deleteConnection(connectionId);
-    return { ...refuse(503, 'abandoned after the deadline', 'abandoned'), roomId, peerId };
-  }
+  // connection API Gateway refused. (A bind of the client's newer retry is fenced by connectedAt.)
+  if (services.abandoned?.()) return abandonHandshake(services, bound);
   const binding = await bindUnlessProtected(services, bound, decision.data, event.requestContext.connectedAt);
   if (binding.refused) return { ...refuse(429, CONTESTED_REASON, 'refused:contested'), roomId, peerId };
   const { replaced } = binding;
+  if (services.abandoned?.()) {
+    // The bind was in flight when the deadline answered: the connection it replaced is ended as
+    // replaced (its binding is gone) but the refused one is not protected, and its binding goes too,
+    // so the client's retry is a plain first connect, never refused as contested.
+    if (replaced) await retireReplacedPeer(services, replaced);
+    return abandonHandshake(services, bound);
+  }
   services.identities.set(bound);
   if (replaced) await retireReplacedPeer(services, replaced, () => protectReplacement(services, bound, replaced));
 
@@ -82,6 +87,13 @@ function offersProtooSubprotocol(event: WebSocketEvent): boolean {
   return headerValues(event, 'sec-websocket-protocol')
     .flatMap((value) => value.split(','))
     .some((protocol) => protocol.trim() === PROTOO_SUBPROTOCOL);
+}
+
+/** Undoes what a $connect refused by its deadline wrote: its binding, if it is still its own, and its connection item. */
+async function abandonHandshake(services: RuntimeServices, bound: ConnectionIdentity): Promise<ConnectOutcome> {
+  await services.store.unbindPeer(bound);
+  await services.store.deleteConnection(bound.connectionId);
+  return { ...refuse(503, 'abandoned after the deadline', 'abandoned'), roomId: bound.roomId, peerId: bound.peerId };
 }
 
 function refuse(statusCode: number, reason: string, outcome: string): ConnectOutcome {

@@ -6,6 +6,7 @@ import { settleWithConcurrency } from '../delivery/bounded-map.js';
 import { encode } from '../protocol/encode.js';
 import { createNotification } from '../protocol/messages.js';
 import { postAnswer } from './answer.js';
+import { AbandonedWorkError } from './deadline-answers.js';
 import { endPeer } from './peer-lifecycle.js';
 import type { RuntimeServices } from './ports.js';
 import { identityOf } from './identity.js';
@@ -48,6 +49,8 @@ export class RuntimeRoom implements Room {
   }
 
   async enroll(peer: Peer, options: EnrollOptions = {}): Promise<Peer[]> {
+    // A request the deadline has answered 503 must not join anyone: its client will retry.
+    if (this.services.abandoned?.()) throw new AbandonedWorkError(`enrolling ${peer.id}`);
     const identity = { connectionId: peer.connectionId, roomId: this.id, peerId: peer.id };
     const roster = await this.enrollOnRoster(identity, options.capacity);
     let peers: PeerRecord[];

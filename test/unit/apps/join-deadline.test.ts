@@ -16,13 +16,43 @@ import { connectEvent, messageEvent } from '../support/harness.js';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** The memory store, with the next room read held until `release()`. */
+/** The memory store, with the next room read (or roster read) held until `release()`. */
 class SlowRoomReads extends MemoryStore {
   private gate: Promise<void> | undefined;
+  private rosterGate: Promise<void> | undefined;
   release = () => {};
+  enrolls = 0;
 
   holdNextRoomRead(): void {
     this.gate = new Promise((resolve) => (this.release = resolve));
+  }
+
+  holdNextRosterRead(): void {
+    this.rosterGate = new Promise((resolve) => (this.release = resolve));
+  }
+
+  override async getRoster(roomId: string) {
+    const gate = this.rosterGate;
+    this.rosterGate = undefined;
+    if (gate) await gate;
+    return super.getRoster(roomId);
+  }
+
+  /** Resolves after the next data write (a join writes its info just before it enrolls). */
+  nextDataWrite(): Promise<void> {
+    return new Promise((resolve) => (this.dataWritten = resolve));
+  }
+  private dataWritten = () => {};
+
+  override async updatePeerData(...args: Parameters<MemoryStore['updatePeerData']>) {
+    const version = await super.updatePeerData(...args);
+    setImmediate(this.dataWritten);
+    return version;
+  }
+
+  override async enroll(...args: Parameters<MemoryStore['enroll']>) {
+    this.enrolls++;
+    return super.enroll(...args);
   }
 
   override async listRoom(roomId: string) {
@@ -79,5 +109,28 @@ describe('room relay: a join cut short by the invocation deadline', () => {
     expect(postedTo('c-alice').at(-1)).toEqual({ response: true, id: 71, ok: true, data: { peers: [{ id: 'bob', data: { name: 'Bob' } }] } });
     expect(postedTo('c-bob').at(-1)).toEqual({ notification: true, method: 'newPeer', data: { id: 'alice', data: { name: 'Alice' } } });
     expect([...(await store.getRoster('room1')).keys()].sort()).toEqual(['alice', 'bob']);
+  });
+
+  it('still reading the room when the deadline answers: it enrolls nobody and announces nothing once the read comes back', async () => {
+    const { store, handlers, postedTo, join } = setUp();
+    for (const [connectionId, peerId] of [['c-bob', 'bob'], ['c-alice', 'alice']]) {
+      expect((await handlers.connect(connectEvent(connectionId, { roomId: 'room1', peerId }))).statusCode).toBe(200);
+    }
+    await join('c-bob', 1, 'Bob');
+    const enrolledBefore = store.enrolls;
+
+    store.holdNextRosterRead();
+    await join('c-alice', 80, 'Alice');
+    expect(postedTo('c-alice')).toEqual([{ response: true, id: 80, ok: false, errorCode: 503, errorReason: expect.stringMatching(/try again/) }]);
+    // Now the read answers, after the 503: the join goes on, writes its info, and comes to enroll.
+    const infoWritten = store.nextDataWrite();
+    store.release();
+    await infoWritten;
+
+    expect(store.enrolls).toBe(enrolledBefore);
+    expect([...(await store.getRoster('room1')).keys()]).toEqual(['bob']);
+    expect(postedTo('c-bob').filter((message) => message.notification)).toEqual([]);
+    await join('c-alice', 81, 'Alice');
+    expect(postedTo('c-alice').at(-1)).toMatchObject({ id: 81, ok: true });
   });
 });

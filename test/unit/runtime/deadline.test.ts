@@ -165,4 +165,24 @@ describe('a request that outlives INVOCATION_DEADLINE_MS', () => {
     expect(await finished.promise).toMatchObject({ level: 'warn', connectionId: 'c1', outcome: 'failed', error: expect.objectContaining({ name: 'AnswerAfterDeadlineError' }) });
     expect(h.postedTo('c1')).toHaveLength(1);
   });
+
+  it('that answered before the deadline gets no 503 on top of its answer', async () => {
+    const release = deferred<void>();
+    const answersThenHangs: App = {
+      async onRequest(_request, { accept }) {
+        await accept({ first: true });
+        await release.promise;
+      },
+    };
+    const lines: Record<string, any>[] = [];
+    const logger = createLogger('info', (line) => lines.push(JSON.parse(line)));
+    const h = createHarness(answersThenHangs, { env: { TABLE_NAME: 'protoo', INVOCATION_DEADLINE_MS: '30' }, logger });
+    h.givenConnection('c1', 'room1', 'alice');
+    h.givenRoom('room1', [{ peerId: 'alice', connectionId: 'c1' }]);
+
+    expect(await h.handlers.message(messageEvent('c1', { request: true, id: 6, method: 'x', data: {} }))).toEqual({ statusCode: 200 });
+    release.resolve();
+    expect(h.postedTo('c1')).toEqual([{ response: true, id: 6, ok: true, data: { first: true } }]);
+    expect(lines.find((line) => line.message === 'the deadline passed after the request was answered: no second answer')).toMatchObject({ level: 'warn', connectionId: 'c1', requestId: 6 });
+  });
 });
