@@ -7,14 +7,15 @@
  *
  * The runtime's own variables are checked by the very functions that
  * read them at the first invocation, so a value they would refuse fails
- * here, at start, instead of failing every handshake with a 500.
+ * here, at start, instead of failing every handshake with a 500. No AWS
+ * SDK is loaded here: start.ts validates before it loads the stack.
  */
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { limitsFromEnv } from '../lambda/apps/room-relay/limits.js';
 import { readConfig } from '../lambda/config.js';
-import { managementClientSettings } from '../lambda/delivery/management-client.js';
+import { managementClientSettings } from '../lambda/delivery/management-client-settings.js';
 import { keepAliveSettingsFromEnv } from '../lambda/keep-alive/settings.js';
 import { replacementBackoffFromEnv } from '../lambda/runtime/replacement-backoff-settings.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';

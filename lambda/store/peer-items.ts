@@ -72,7 +72,7 @@ export function withPeerItems<Base extends TableBackedClass>(Base: Base) {
 
     /**
      * Protects the binding that a replacement just made: until
-     * `backoff.replaceableAfter`, bind() refuses to replace it. Only while this
+     * `backoff.replaceableAfter`, bindPeer() refuses to replace it. Only while this
      * connection still owns the peer; false when it does not any more.
      */
     async protectBinding(identity: ConnectionIdentity, backoff: ReplacementBackoff): Promise<boolean> {

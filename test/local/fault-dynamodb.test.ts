@@ -146,8 +146,8 @@ describe('a browned-out DynamoDB behind the local stack: $connect', () => {
       if (fault === 'silent') expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
       // The refused $connect's work goes on past its deadline (it is not cancelled). An error
       // answer ends it after the SDK's 3rd attempt (putConnection is its first call); the fault
-      // clears only then, so that the work cannot complete after the retry below (see the
-      // known bug at the end). A silent endpoint holds its attempt for 10 s: the work is still
+      // clears only then, so that the work cannot complete after the retry below (the last test
+      // covers a late completion). A silent endpoint holds its attempt for 10 s: the work is still
       // pending when the retry connects, and only completes after this test.
       if (fault !== 'silent') await dynamo.faultedReaches(faultedBefore + 3);
 

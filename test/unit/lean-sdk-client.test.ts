@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../../lambda/protocol/encode.js';
 import { createNotification } from '../../lambda/protocol/messages.js';
 import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
-import { createManagementClient, DEFAULT_MANAGEMENT_CLIENT_SETTINGS } from '../../lambda/delivery/management-client.js';
+import { createManagementClient } from '../../lambda/delivery/management-client.js';
+import { DEFAULT_MANAGEMENT_CLIENT_SETTINGS } from '../../lambda/delivery/management-client-settings.js';
 import { createDocumentClient, DEFAULT_DOCUMENT_CLIENT_SETTINGS } from '../../lambda/store/document-client.js';
 
 interface Received {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FAN_OUT_CONCURRENCY, readConfig } from '../../../lambda/config.js';
-import { managementClientSettings } from '../../../lambda/delivery/management-client.js';
+import { managementClientSettings } from '../../../lambda/delivery/management-client-settings.js';
 
 describe('fan-out concurrency', () => {
   it('defaults to 100 posts in flight, with sockets for all of them and the invocation’s other posts', () => {

@@ -10,12 +10,8 @@ import { encode } from '../../../lambda/protocol/encode.js';
 import { createNotification } from '../../../lambda/protocol/messages.js';
 import { ConnectionSender } from '../../../lambda/delivery/connection-sender.js';
 import { DeliveryFailedError } from '../../../lambda/delivery/delivery-failed.js';
-import {
-  DEFAULT_MANAGEMENT_CLIENT_SETTINGS,
-  LOCAL_STACK_POST_TIMEOUT_MS,
-  managementClientFor,
-  managementClientSettings,
-} from '../../../lambda/delivery/management-client.js';
+import { managementClientFor } from '../../../lambda/delivery/management-client.js';
+import { DEFAULT_MANAGEMENT_CLIENT_SETTINGS, LOCAL_STACK_POST_TIMEOUT_MS, managementClientSettings } from '../../../lambda/delivery/management-client-settings.js';
 
 /** A small notification, encoded as every post is. */
 const hi = encode(createNotification('hi'));
