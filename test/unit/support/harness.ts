@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { App } from '../../../lambda/app/types.js';
 import { createHandlers, type HandlerOptions } from '../../../lambda/create-handlers.js';
 import { connectionKey, peerKey, rosterKey } from '../../../lambda/store/keys.js';
@@ -20,6 +20,21 @@ export interface LogLine {
   level: string;
   message: string;
   [key: string]: unknown;
+}
+
+/** What a mocked Management API client was asked to deliver: posts decoded in order, and closes. */
+export function deliveries(api: AwsClientStub<ApiGatewayManagementApiClient>) {
+  const posted = (): { connectionId: string; message: any }[] =>
+    api.commandCalls(PostToConnectionCommand).map((call) => ({
+      connectionId: call.args[0].input.ConnectionId!,
+      message: JSON.parse(new TextDecoder().decode(call.args[0].input.Data as Uint8Array)),
+    }));
+  return {
+    /** Every message posted, decoded, in order. */
+    posted,
+    postedTo: (connectionId: string): any[] => posted().filter((post) => post.connectionId === connectionId).map((post) => post.message),
+    closedConnections: (): string[] => api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId!),
+  };
 }
 
 /** A Logger that keeps each line, as its JSON would read back (errors by their message), in `logs`. */
@@ -119,21 +134,7 @@ export function createHarness(app: App, options: Partial<HandlerOptions> = {}) {
       return { roster };
     },
 
-    /** Every message posted, decoded, in order. */
-    posted(): { connectionId: string; message: any }[] {
-      return api.commandCalls(PostToConnectionCommand).map((call) => ({
-        connectionId: call.args[0].input.ConnectionId!,
-        message: JSON.parse(new TextDecoder().decode(call.args[0].input.Data as Uint8Array)),
-      }));
-    },
-    postedTo(connectionId: string): any[] {
-      return this.posted()
-        .filter((post) => post.connectionId === connectionId)
-        .map((post) => post.message);
-    },
-    closedConnections(): string[] {
-      return api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId!);
-    },
+    ...deliveries(api),
     inputs<T extends typeof PutCommand | typeof GetCommand | typeof DeleteCommand | typeof QueryCommand | typeof UpdateCommand>(command: T) {
       return dynamo.commandCalls(command as any).map((call) => call.args[0].input as any);
     },

@@ -19,7 +19,7 @@ import { MemoryStore, MemoryTable } from '../../../lambda/store/memory-store.js'
 import type { ConnectionIdentity, PeerRecord, PendingRequestRecord } from '../../../lambda/store/records.js';
 
 export { connectEvent, disconnectEvent, goneError, messageEvent, type LogLine } from './harness.js';
-import { recordingLogger, type LogLine } from './harness.js';
+import { deliveries, recordingLogger, type LogLine } from './harness.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const NOW = Date.parse('2026-11-29T12:00:00Z');
@@ -265,21 +265,7 @@ export function createMemoryHarness(app: Parameters<typeof createHandlers>[0], o
       return memory.listPendingRequests(roomId, targetConnectionId);
     },
 
-    /** Every message posted, decoded, in order. */
-    posted(): { connectionId: string; message: any }[] {
-      return api.commandCalls(PostToConnectionCommand).map((call) => ({
-        connectionId: call.args[0].input.ConnectionId!,
-        message: JSON.parse(new TextDecoder().decode(call.args[0].input.Data as Uint8Array)),
-      }));
-    },
-    postedTo(connectionId: string): any[] {
-      return this.posted()
-        .filter((post) => post.connectionId === connectionId)
-        .map((post) => post.message);
-    },
-    closedConnections(): string[] {
-      return api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId!);
-    },
+    ...deliveries(api),
   };
 }
 
