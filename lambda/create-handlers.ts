@@ -144,7 +144,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
           // The work answered before the deadline (the post may still be on its way): a 503 on top
           // of it would tell the client the opposite, and a retry would meet what the answer did.
           log.warn('the deadline passed after the request was answered: no second answer', { connectionId, requestId, errorId: answer.errorId });
-        } else if (services && name === 'message' && !event.isBase64Encoded) {
+        } else if (services && requestId !== undefined) {
           let budgetMs = answerBudgetMs(context);
           let answering = services;
           if (error instanceof DeadlineExceededError && requestId !== undefined && running) {

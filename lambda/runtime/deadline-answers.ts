@@ -27,11 +27,6 @@ export class AnswerAfterDeadlineError extends Error {
   }
 }
 
-/**
- * `posted` collects the answers that went out before the deadline (as
- * `answerKey`s): a request whose answer is already on its way gets no 503
- * on top of it.
- */
 /** Work the deadline has answered for starts nothing new that others would see (a room enrollment); internal. */
 export class AbandonedWorkError extends Error {
   override readonly name = 'AbandonedWorkError';
@@ -41,6 +36,11 @@ export class AbandonedWorkError extends Error {
   }
 }
 
+/**
+ * `posted` collects the answers that went out before the deadline (as
+ * `answerKey`s): a request whose answer is already on its way gets no 503
+ * on top of it.
+ */
 export function refusingLateAnswers(sender: MessageSender, deadlineHit: () => AnsweredByDeadline | undefined, posted = new Set<string>()): MessageSender {
   return {
     async post(connectionId, message) {
