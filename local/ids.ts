@@ -2,7 +2,22 @@
  * Identifiers in the shapes API Gateway and Lambda use, so that code which
  * stores or URL-encodes them meets the same characters locally as on AWS.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
+
+// Ids are drawn for every message (a request id, a message id, the
+// Management API's request id): filling a pool once per few hundred ids
+// costs a fraction of one randomBytes() call each, as randomUUID() does.
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function randomBytes(size: number): Buffer {
+  if (used + size > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += size;
+  return pool.subarray(used - size, used);
+}
 
 /**
  * API Gateway connection ids, request ids and message ids look like
@@ -26,6 +41,11 @@ export function apiId(): string {
 /** Lambda's awsRequestId is a UUID. */
 export function lambdaRequestId(): string {
   return randomUUID();
+}
+
+/** The hex suffix of a Lambda log stream name (`2026/11/30/[$LATEST]<32 hex>`). */
+export function logStreamSuffix(): string {
+  return randomBytes(16).toString('hex');
 }
 
 /** Root=1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy, as in X-Amzn-Trace-Id. */

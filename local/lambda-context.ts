@@ -3,8 +3,7 @@
  * Lambda-like context object, supporting async and callback-style handlers,
  * and with a deadline (API Gateway's integration timeout).
  */
-import { randomBytes } from 'node:crypto';
-import { lambdaRequestId } from './ids.js';
+import { lambdaRequestId, logStreamSuffix } from './ids.js';
 import type { LambdaHandler, LambdaLikeContext } from './types.js';
 
 export interface FunctionConfig {
@@ -28,7 +27,7 @@ export function createLambdaContext(
     memoryLimitInMB: String(fn.memoryLimitInMB),
     awsRequestId: lambdaRequestId(),
     logGroupName: `/aws/lambda/${fn.functionName}`,
-    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    logStreamName: `${day}/[$LATEST]${logStreamSuffix()}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: (error, result) => (error ? settle.reject(error) : settle.resolve(result)),
     fail: (error) => settle.reject(error),
