@@ -15,7 +15,7 @@ export const MEMORY_MB = { min: 128, max: 10_240 } as const;
  * - At least 10: each invocation's work must end ANSWER_RESERVE_MS (2 s)
  *   before the timeout, kept to answer 503 and log (lambda/runtime/deadline.ts),
  *   and one DynamoDB call, retries included, may take up to 7.5 s
- *   (3 attempts × 2 s + ≤ 1.5 s of backoff, lambda/store/document-client.ts):
+ *   (3 attempts × 2 s + ≤ 1.5 s of backoff, lambda/store/dynamodb-client.ts):
  *   2 + 7.5 rounds up to 10. Below it, a call the SDK would still get
  *   through on its last retry is cut off and answered 503.
  *   test/infra/validation.test.ts recomputes this from the runtime's numbers.

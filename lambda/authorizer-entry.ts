@@ -24,7 +24,7 @@ import { traced } from './observability/tracing.js';
  * container every 5 minutes (auth/secret-source.ts), so a stuck read must
  * fail the connect with a logged error well before the authorizer's 10 s
  * timeout (infra/protoo-authorizer-function.ts) rather than run into it with
- * no log line — the same shape as the DynamoDB client (store/document-client.ts):
+ * no log line — the same shape as the DynamoDB client (store/dynamodb-client.ts):
  *
  * - `timeoutMs` 1 s: the wait for a socket to connect (a cold TLS handshake
  *   takes ~100 ms), and then the silence while waiting for the answer, that

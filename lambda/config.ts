@@ -7,7 +7,7 @@ export interface RuntimeConfig {
   tableName: string;
   /** Another DynamoDB engine (dynalite, DynamoDB Local); unset on AWS. */
   dynamodbEndpoint?: string;
-  /** DYNAMODB_TIMEOUT_MS: one attempt's connect/silence limit; unset, the endpoint decides (store/document-client.ts). */
+  /** DYNAMODB_TIMEOUT_MS: one attempt's connect/silence limit; unset, the endpoint decides (store/dynamodb-client.ts). */
   dynamodbTimeoutMs?: number;
   /** Overrides the Management API endpoint built from the event (custom domains). */
   managementApiEndpoint?: string;

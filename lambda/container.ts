@@ -18,13 +18,15 @@ import { markingErrors } from './runtime/error-answer.js';
 import type { MessageSender, PeerStore } from './runtime/ports.js';
 import type { ReplacementBackoffPolicy } from './runtime/replacement-backoff.js';
 import { replacementBackoffFromEnv } from './runtime/replacement-backoff-settings.js';
-import { documentClientFor } from './store/document-client.js';
+import { tableClientFor } from './store/dynamodb-client.js';
+import { documentTableClient } from './store/table-clients.js';
 import { StateStore } from './store/state-store.js';
+import type { TableClient } from './store/table.js';
 
 export interface ContainerOptions {
   /** The environment to configure from (process.env by default); read once. */
   env?: NodeJS.ProcessEnv;
-  /** Injected clients (tests); by default one per endpoint, reused while warm. */
+  /** Injected clients (tests, an app's own DocumentClient); by default one per endpoint, reused while warm. */
   documentClient?: DynamoDBDocumentClient;
   managementClient?: (endpoint: string) => ApiGatewayManagementApiClient;
   /** Another PeerStore (tests: the in-memory store); by default the DynamoDB store over `documentClient`. */
@@ -47,6 +49,10 @@ export interface Container {
   senderFor(endpoint: string): MessageSender;
 }
 
+function tableClientOf(options: ContainerOptions, config: RuntimeConfig): TableClient {
+  return options.documentClient ? documentTableClient(options.documentClient) : tableClientFor(config.dynamodbEndpoint, config.dynamodbTimeoutMs);
+}
+
 export function buildContainer(options: ContainerOptions): Container {
   const env = options.env ?? process.env;
   const config = readConfig(env);
@@ -56,7 +62,7 @@ export function buildContainer(options: ContainerOptions): Container {
   return {
     config,
     log: options.logger ?? createLogger(config.logLevel),
-    store: markingErrors(options.store ?? new StateStore(options.documentClient ?? documentClientFor(config.dynamodbEndpoint, config.dynamodbTimeoutMs), config.tableName, options.now)),
+    store: markingErrors(options.store ?? new StateStore(tableClientOf(options, config), config.tableName, options.now)),
     fanOutConcurrency,
     now: options.now ?? Date.now,
     replacementBackoff: replacementBackoffFromEnv(env),

@@ -1,4 +1,3 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { bucketOf } from '../keep-alive/buckets.js';
 import { CONNECTION_STATE_TTL_SECONDS, isExpired } from './expiry.js';
 import { connectionIdOf, connectionKey } from './keys.js';
@@ -15,45 +14,39 @@ import { KEEP_ALIVE_BUCKET_ATTRIBUTE, KEEP_ALIVE_INDEX, TTL_ATTRIBUTE } from './
 export function withConnectionItems<Base extends TableBackedClass>(Base: Base) {
   abstract class ConnectionItems extends Base {
     async putConnection(identity: ConnectionIdentity): Promise<void> {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: {
-            ...connectionKey(identity.connectionId),
-            ...identity,
-            connectedAt: this.table.now(),
-            [KEEP_ALIVE_BUCKET_ATTRIBUTE]: bucketOf(identity.connectionId),
-            [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
-          },
-        }),
-      );
+      await this.table.client.put({
+        TableName: this.table.tableName,
+        Item: {
+          ...connectionKey(identity.connectionId),
+          ...identity,
+          connectedAt: this.table.now(),
+          [KEEP_ALIVE_BUCKET_ATTRIBUTE]: bucketOf(identity.connectionId),
+          [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
+        },
+      });
     }
 
     async getConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
-      const { Item } = await this.table.client.send(
-        new GetCommand({ TableName: this.table.tableName, Key: connectionKey(connectionId), ConsistentRead: true }),
-      );
+      const { Item } = await this.table.client.get({ TableName: this.table.tableName, Key: connectionKey(connectionId), ConsistentRead: true });
       if (!Item || isExpired(Item, this.table.now())) return undefined;
       return { connectionId, roomId: String(Item.roomId), peerId: String(Item.peerId) };
     }
 
     async deleteConnection(connectionId: string): Promise<void> {
-      await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: connectionKey(connectionId) }));
+      await this.table.client.delete({ TableName: this.table.tableName, Key: connectionKey(connectionId) });
     }
 
     /** One page of a keep-alive bucket (the index is eventually consistent: a connection a moment old may be missing). */
     async listKeepAliveBucket(bucket: number, cursor?: Record<string, unknown>, pageSize?: number): Promise<KeptConnectionsPage> {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          IndexName: KEEP_ALIVE_INDEX,
-          KeyConditionExpression: '#bucket = :bucket',
-          ExpressionAttributeNames: { '#bucket': KEEP_ALIVE_BUCKET_ATTRIBUTE },
-          ExpressionAttributeValues: { ':bucket': bucket },
-          ExclusiveStartKey: cursor,
-          Limit: pageSize,
-        }),
-      );
+      const page = await this.table.client.query({
+        TableName: this.table.tableName,
+        IndexName: KEEP_ALIVE_INDEX,
+        KeyConditionExpression: '#bucket = :bucket',
+        ExpressionAttributeNames: { '#bucket': KEEP_ALIVE_BUCKET_ATTRIBUTE },
+        ExpressionAttributeValues: { ':bucket': bucket },
+        ExclusiveStartKey: cursor,
+        Limit: pageSize,
+      });
       const now = this.table.now();
       const connections: KeptConnection[] = [];
       for (const item of page.Items ?? []) {

@@ -1,4 +1,3 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ReplacementRefusedError, StaleDataError, ifConditionFails } from './errors.js';
 import { CONNECTION_STATE_TTL_SECONDS, epochSeconds, isExpired } from './expiry.js';
 import { PEER_PREFIX, peerKey, roomPartition } from './keys.js';
@@ -39,29 +38,27 @@ export function withPeerItems<Base extends TableBackedClass>(Base: Base) {
       const now = this.table.now();
       const since = connectedAt ?? now;
       const { Attributes } = await ifConditionFails(
-        this.table.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: {
-              ...peerKey(roomId, peerId),
-              roomId,
-              peerId,
-              connectionId,
-              data: storableData,
-              version: 0,
-              boundAt: now,
-              [CONNECTED_AT]: since,
-              [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
-            },
-            // This very connection, or expired; else unprotected (absent, or protected no longer) and not newer than this one.
-            ConditionExpression:
-              '#connectionId = :connectionId OR #ttl <= :nowSeconds OR ' +
-              '((attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now) AND (attribute_not_exists(#connectedAt) OR #connectedAt <= :since))',
-            ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE, '#connectedAt': CONNECTED_AT },
-            ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': epochSeconds(now), ':since': since },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
+        this.table.client.put({
+          TableName: this.table.tableName,
+          Item: {
+            ...peerKey(roomId, peerId),
+            roomId,
+            peerId,
+            connectionId,
+            data: storableData,
+            version: 0,
+            boundAt: now,
+            [CONNECTED_AT]: since,
+            [TTL_ATTRIBUTE]: ttlFor(this.table, CONNECTION_STATE_TTL_SECONDS),
+          },
+          // This very connection, or expired; else unprotected (absent, or protected no longer) and not newer than this one.
+          ConditionExpression:
+            '#connectionId = :connectionId OR #ttl <= :nowSeconds OR ' +
+            '((attribute_not_exists(#replaceableAfter) OR #replaceableAfter <= :now) AND (attribute_not_exists(#connectedAt) OR #connectedAt <= :since))',
+          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE, '#connectedAt': CONNECTED_AT },
+          ExpressionAttributeValues: { ':now': now, ':connectionId': connectionId, ':nowSeconds': epochSeconds(now), ':since': since },
+          ReturnValues: 'ALL_OLD',
+        }),
         () => {
           throw new ReplacementRefusedError(`peer ${peerId} was taken over moments ago, or by a newer connection, and may not be replaced yet`);
         },
@@ -76,24 +73,20 @@ export function withPeerItems<Base extends TableBackedClass>(Base: Base) {
      * connection still owns the peer; false when it does not any more.
      */
     async protectBinding(identity: ConnectionIdentity, backoff: ReplacementBackoff): Promise<boolean> {
-      const update = this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: peerKey(identity.roomId, identity.peerId),
-          UpdateExpression: 'SET #replaceableAfter = :after, #streak = :streak',
-          ConditionExpression: '#connectionId = :connectionId',
-          ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#streak': REPLACEMENT_STREAK, '#connectionId': 'connectionId' },
-          ExpressionAttributeValues: { ':after': backoff.replaceableAfter, ':streak': backoff.streak, ':connectionId': identity.connectionId },
-        }),
-      );
+      const update = this.table.client.update({
+        TableName: this.table.tableName,
+        Key: peerKey(identity.roomId, identity.peerId),
+        UpdateExpression: 'SET #replaceableAfter = :after, #streak = :streak',
+        ConditionExpression: '#connectionId = :connectionId',
+        ExpressionAttributeNames: { '#replaceableAfter': REPLACEABLE_AFTER, '#streak': REPLACEMENT_STREAK, '#connectionId': 'connectionId' },
+        ExpressionAttributeValues: { ':after': backoff.replaceableAfter, ':streak': backoff.streak, ':connectionId': identity.connectionId },
+      });
       // Refused: this connection no longer owns the peer.
       return ifConditionFails(update.then(() => true), () => false);
     }
 
     async getPeer(roomId: string, peerId: string): Promise<PeerRecord | undefined> {
-      const { Item } = await this.table.client.send(
-        new GetCommand({ TableName: this.table.tableName, Key: peerKey(roomId, peerId), ConsistentRead: true }),
-      );
+      const { Item } = await this.table.client.get({ TableName: this.table.tableName, Key: peerKey(roomId, peerId), ConsistentRead: true });
       if (!Item || isExpired(Item, this.table.now())) return undefined;
       return toPeerRecord(Item);
     }
@@ -116,23 +109,21 @@ export function withPeerItems<Base extends TableBackedClass>(Base: Base) {
       // Checked before the write: an UnstorableDataError is the caller's, not a stale write.
       const storableData = storableAttribute('data', data);
       const { Attributes } = await ifConditionFails(
-        this.table.client.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: peerKey(peer.roomId, peer.peerId),
-            UpdateExpression: 'SET #data = :data, #version = #version + :one',
-            ConditionExpression: '#connectionId = :connectionId AND #version = :expected AND #ttl > :now',
-            ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':data': storableData,
-              ':one': 1,
-              ':connectionId': peer.connectionId,
-              ':expected': expectedVersion,
-              ':now': nowSeconds(this.table),
-            },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        ),
+        this.table.client.update({
+          TableName: this.table.tableName,
+          Key: peerKey(peer.roomId, peer.peerId),
+          UpdateExpression: 'SET #data = :data, #version = #version + :one',
+          ConditionExpression: '#connectionId = :connectionId AND #version = :expected AND #ttl > :now',
+          ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#connectionId': 'connectionId', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':data': storableData,
+            ':one': 1,
+            ':connectionId': peer.connectionId,
+            ':expected': expectedVersion,
+            ':now': nowSeconds(this.table),
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
         () => {
           throw new StaleDataError(`peer ${peer.peerId} was replaced, closed or changed since it was read`);
         },
@@ -147,16 +138,14 @@ export function withPeerItems<Base extends TableBackedClass>(Base: Base) {
      */
     async unbindPeer(identity: ConnectionIdentity): Promise<PeerRecord | undefined> {
       const removed = await ifConditionFails(
-        this.table.client.send(
-          new DeleteCommand({
-            TableName: this.table.tableName,
-            Key: peerKey(identity.roomId, identity.peerId),
-            ConditionExpression: '#connectionId = :connectionId',
-            ExpressionAttributeNames: { '#connectionId': 'connectionId' },
-            ExpressionAttributeValues: { ':connectionId': identity.connectionId },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
+        this.table.client.delete({
+          TableName: this.table.tableName,
+          Key: peerKey(identity.roomId, identity.peerId),
+          ConditionExpression: '#connectionId = :connectionId',
+          ExpressionAttributeNames: { '#connectionId': 'connectionId' },
+          ExpressionAttributeValues: { ':connectionId': identity.connectionId },
+          ReturnValues: 'ALL_OLD',
+        }),
         () => undefined,
       );
       // Refused (another connection owns it), or an expired binding, gone already: nobody is left to tell.

@@ -1,4 +1,3 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { RequestIdTakenError, ifConditionFails } from './errors.js';
 import { PENDING_REQUEST_TTL_SECONDS, isExpired } from './expiry.js';
 import { pendingRequestKey, pendingRequestPrefix, roomPartition } from './keys.js';
@@ -18,20 +17,18 @@ export function withPendingRequestItems<Base extends TableBackedClass>(Base: Bas
     async putPendingRequest(request: PendingRequestRecord): Promise<void> {
       const state = storableAttribute('state', request.state);
       await ifConditionFails(
-        this.table.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: {
-              ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
-              ...request,
-              state,
-              [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':now': nowSeconds(this.table) },
-          }),
-        ),
+        this.table.client.put({
+          TableName: this.table.tableName,
+          Item: {
+            ...pendingRequestKey(request.roomId, request.targetConnectionId, request.requestId),
+            ...request,
+            state,
+            [TTL_ATTRIBUTE]: ttlFor(this.table, PENDING_REQUEST_TTL_SECONDS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': nowSeconds(this.table) },
+        }),
         () => {
           throw new RequestIdTakenError(`request ${request.requestId} is already pending`);
         },
@@ -40,13 +37,11 @@ export function withPendingRequestItems<Base extends TableBackedClass>(Base: Bas
 
     /** Deletes and returns the pending request: whoever takes it answers it, exactly once. */
     async takePendingRequest(roomId: string, targetConnectionId: string, requestId: number): Promise<PendingRequestRecord | undefined> {
-      const { Attributes } = await this.table.client.send(
-        new DeleteCommand({
-          TableName: this.table.tableName,
-          Key: pendingRequestKey(roomId, targetConnectionId, requestId),
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
+      const { Attributes } = await this.table.client.delete({
+        TableName: this.table.tableName,
+        Key: pendingRequestKey(roomId, targetConnectionId, requestId),
+        ReturnValues: 'ALL_OLD',
+      });
       if (!Attributes || isExpired(Attributes, this.table.now())) return undefined;
       return toPendingRequestRecord(Attributes);
     }

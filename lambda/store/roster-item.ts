@@ -1,4 +1,3 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AlreadyEnrolledError, RosterFullError, StaleRosterEntryError, ifConditionFails, isConditionalCheckFailed } from './errors.js';
 import { CONNECTION_STATE_TTL_SECONDS, epochSeconds } from './expiry.js';
 import { ROSTER_MEMBER_PREFIX, rosterKey } from './keys.js';
@@ -55,17 +54,15 @@ export function withRosterItem<Base extends TableBackedClass>(Base: Base) {
      */
     async leaveRoster(identity: ConnectionIdentity): Promise<Roster | undefined> {
       const left = await ifConditionFails(
-        this.table.client.send(
-          new UpdateCommand({
-            TableName: this.table.tableName,
-            Key: rosterKey(identity.roomId),
-            UpdateExpression: 'REMOVE #member ADD #count :minus',
-            ConditionExpression: '#member.connectionId = :connectionId',
-            ExpressionAttributeNames: { '#member': memberAttribute(identity.peerId), '#count': MEMBER_COUNT },
-            ExpressionAttributeValues: { ':connectionId': identity.connectionId, ':minus': -1 },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.table.client.update({
+          TableName: this.table.tableName,
+          Key: rosterKey(identity.roomId),
+          UpdateExpression: 'REMOVE #member ADD #count :minus',
+          ConditionExpression: '#member.connectionId = :connectionId',
+          ExpressionAttributeNames: { '#member': memberAttribute(identity.peerId), '#count': MEMBER_COUNT },
+          ExpressionAttributeValues: { ':connectionId': identity.connectionId, ':minus': -1 },
+          ReturnValues: 'ALL_NEW',
+        }),
         () => undefined,
       );
       // Refused: this connection did not enroll it.
@@ -78,33 +75,29 @@ export function withRosterItem<Base extends TableBackedClass>(Base: Base) {
 async function tryEnroll(table: Table, identity: ConnectionIdentity, capacity: number): Promise<Roster> {
   const ttl = ttlFor(table, CONNECTION_STATE_TTL_SECONDS);
   const limited = Number.isFinite(capacity);
-  const { Attributes } = await table.client.send(
-    new UpdateCommand({
-      TableName: table.tableName,
-      Key: rosterKey(identity.roomId),
-      UpdateExpression: 'SET #member = :entry, #ttl = :ttl ADD #count :one',
-      ConditionExpression: limited
-        ? 'attribute_not_exists(#member) AND (attribute_not_exists(#count) OR #count < :capacity)'
-        : 'attribute_not_exists(#member)',
-      ExpressionAttributeNames: { '#member': memberAttribute(identity.peerId), '#ttl': TTL_ATTRIBUTE, '#count': MEMBER_COUNT },
-      ExpressionAttributeValues: {
-        ':entry': { connectionId: identity.connectionId, expiresAt: ttl },
-        ':ttl': ttl,
-        ':one': 1,
-        ...(limited ? { ':capacity': capacity } : {}),
-      },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
+  const { Attributes } = await table.client.update({
+    TableName: table.tableName,
+    Key: rosterKey(identity.roomId),
+    UpdateExpression: 'SET #member = :entry, #ttl = :ttl ADD #count :one',
+    ConditionExpression: limited
+      ? 'attribute_not_exists(#member) AND (attribute_not_exists(#count) OR #count < :capacity)'
+      : 'attribute_not_exists(#member)',
+    ExpressionAttributeNames: { '#member': memberAttribute(identity.peerId), '#ttl': TTL_ATTRIBUTE, '#count': MEMBER_COUNT },
+    ExpressionAttributeValues: {
+      ':entry': { connectionId: identity.connectionId, expiresAt: ttl },
+      ':ttl': ttl,
+      ':one': 1,
+      ...(limited ? { ':capacity': capacity } : {}),
+    },
+    ReturnValues: 'ALL_NEW',
+  });
   // Without a capacity nothing else bounds the item: keep it from growing toward 400 KB.
   if (!limited) await pruneExpired(table, identity.roomId, Attributes ?? {});
   return toRoster(Attributes ?? {}, table.now());
 }
 
 async function readRoster(table: Table, roomId: string): Promise<Item> {
-  const { Item } = await table.client.send(
-    new GetCommand({ TableName: table.tableName, Key: rosterKey(roomId), ConsistentRead: true }),
-  );
+  const { Item } = await table.client.get({ TableName: table.tableName, Key: rosterKey(roomId), ConsistentRead: true });
   return Item ?? {};
 }
 
@@ -122,17 +115,15 @@ async function pruneExpired(table: Table, roomId: string, item: Item): Promise<n
   if (expired.length === 0) return 0;
   const names = Object.fromEntries(expired.map((name, i) => [`#e${i}`, name]));
   try {
-    await table.client.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: rosterKey(roomId),
-        UpdateExpression: `REMOVE ${Object.keys(names).join(', ')} ADD #count :minus`,
-        // Still expired: a peer that enrolled again meanwhile is kept.
-        ConditionExpression: Object.keys(names).map((alias) => `${alias}.expiresAt <= :now`).join(' AND '),
-        ExpressionAttributeNames: { ...names, '#count': MEMBER_COUNT },
-        ExpressionAttributeValues: { ':now': now, ':minus': -expired.length },
-      }),
-    );
+    await table.client.update({
+      TableName: table.tableName,
+      Key: rosterKey(roomId),
+      UpdateExpression: `REMOVE ${Object.keys(names).join(', ')} ADD #count :minus`,
+      // Still expired: a peer that enrolled again meanwhile is kept.
+      ConditionExpression: Object.keys(names).map((alias) => `${alias}.expiresAt <= :now`).join(' AND '),
+      ExpressionAttributeNames: { ...names, '#count': MEMBER_COUNT },
+      ExpressionAttributeValues: { ':now': now, ':minus': -expired.length },
+    });
     return expired.length;
   } catch {
     return 0;

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PeerStore } from '../runtime/ports.js';
 import { withConnectionItems } from './connection-items.js';
 import { PEER_PREFIX, ROOM_STATE_PREFIX, ROSTER_SORT_KEY, roomPartition } from './keys.js';
@@ -6,7 +5,7 @@ import { toPeerRecord, withPeerItems } from './peer-items.js';
 import { withPendingRequestItems } from './pending-request-items.js';
 import type { PeerRecord, Roster } from './records.js';
 import { toRoster, withRosterItem } from './roster-item.js';
-import { queryPrefix, TableBacked } from './table.js';
+import { queryPrefix, TableBacked, type TableClient } from './table.js';
 
 /**
  * Room, Peer, connection and pending-request state in one DynamoDB table
@@ -18,7 +17,7 @@ import { queryPrefix, TableBacked } from './table.js';
  * are strongly consistent.
  */
 export class StateStore extends withPendingRequestItems(withRosterItem(withPeerItems(withConnectionItems(TableBacked)))) implements PeerStore {
-  constructor(client: DynamoDBDocumentClient, tableName: string, now: () => number = Date.now) {
+  constructor(client: TableClient, tableName: string, now: () => number = Date.now) {
     super({ client, tableName, now });
   }
 

@@ -1,11 +1,35 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  DeleteCommandInput,
+  DeleteCommandOutput,
+  GetCommandInput,
+  GetCommandOutput,
+  PutCommandInput,
+  PutCommandOutput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  UpdateCommandInput,
+  UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, expiresAt, isExpired } from './expiry.js';
 
 export type Item = Record<string, unknown>;
 
+/**
+ * The DynamoDB operations the store makes, on native JavaScript values (the
+ * shapes of lib-dynamodb's commands): table-clients.ts has the runtime's,
+ * over the low-level client, and one over an injected DocumentClient.
+ */
+export interface TableClient {
+  get(input: GetCommandInput): Promise<GetCommandOutput>;
+  put(input: PutCommandInput): Promise<PutCommandOutput>;
+  update(input: UpdateCommandInput): Promise<UpdateCommandOutput>;
+  delete(input: DeleteCommandInput): Promise<DeleteCommandOutput>;
+  query(input: QueryCommandInput): Promise<QueryCommandOutput>;
+}
+
 /** The table, its client and the clock that every item class works with. */
 export interface Table {
-  client: DynamoDBDocumentClient;
+  client: TableClient;
   tableName: string;
   now: () => number;
 }
@@ -37,15 +61,13 @@ export async function queryPrefix(table: Table, pk: string, skPrefix: string): P
   const items: Item[] = [];
   let exclusiveStartKey: Item | undefined;
   do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
+    const page = await table.client.query({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ConsistentRead: true,
+      ExclusiveStartKey: exclusiveStartKey,
+    });
     const now = table.now();
     for (const item of page.Items ?? []) if (!isExpired(item, now)) items.push(item);
     exclusiveStartKey = page.LastEvaluatedKey;

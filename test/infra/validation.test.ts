@@ -11,7 +11,7 @@ import type { ProtooObservabilityProps } from '../../infra/protoo-observability.
 import { TIMEOUT_S } from '../../infra/validate.js';
 import { readConfig } from '../../lambda/config.js';
 import { ANSWER_RESERVE_MS } from '../../lambda/runtime/deadline.js';
-import { DEFAULT_DOCUMENT_CLIENT_SETTINGS } from '../../lambda/store/document-client.js';
+import { DEFAULT_DYNAMODB_CLIENT_SETTINGS } from '../../lambda/store/dynamodb-client.js';
 import { synth } from './helpers.js';
 import { synthObserved } from './observability-helpers.js';
 
@@ -107,7 +107,7 @@ describe('GIVEN construct props beyond AWS limits', () => {
 
 describe('GIVEN the shortest timeout', () => {
   it('THEN it is the reserve to answer plus one DynamoDB call’s worst case (retries included), in whole seconds', () => {
-    const { timeoutMs, maxAttempts } = DEFAULT_DOCUMENT_CLIENT_SETTINGS;
+    const { timeoutMs, maxAttempts } = DEFAULT_DYNAMODB_CLIENT_SETTINGS;
     // Each attempt is capped at 2 × timeoutMs; the SDK's backoff adds at most 0.5 + 1 s for 3 attempts.
     const dynamoDbWorstCaseMs = maxAttempts * 2 * timeoutMs + 1_500;
     expect(dynamoDbWorstCaseMs).toBe(7_500);

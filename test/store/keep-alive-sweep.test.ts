@@ -58,7 +58,7 @@ function recordingSender(answers: (connectionId: string) => 'sent' | 'gone' | 'f
 function servicesWith(sender: MessageSender, now = Date.now()): RuntimeServices {
   const services: Omit<RuntimeServices, 'objects'> = {
     app: createRoomRelay(),
-    store: new StateStore(table.documentClient, table.tableName, () => now),
+    store: new StateStore(table.tableClient, table.tableName, () => now),
     sender,
     log: createLogger('silent'),
     identities: createIdentityCache(),
@@ -74,7 +74,7 @@ const tickFor = (bucket: number, cycle = 1000) => cycle * INTERVAL_TICKS + (buck
 
 describe('the keep-alive sweep', () => {
   it('visits every connection exactly once per interval, whatever its bucket', async () => {
-    const store = new StateStore(table.documentClient, table.tableName);
+    const store = new StateStore(table.tableClient, table.tableName);
     const roomId = 'every-bucket';
     const ids = Array.from({ length: KEEP_ALIVE_BUCKETS }, (_, bucket) => idsInBucket(bucket, 1)[0]);
     for (const connectionId of ids) await store.putConnection({ connectionId, roomId, peerId: connectionId });
@@ -90,7 +90,7 @@ describe('the keep-alive sweep', () => {
   it('pages through a bucket larger than a page, visiting each connection once', async () => {
     const bucket = 13;
     const ids = idsInBucket(bucket, 31);
-    const store = new StateStore(table.documentClient, table.tableName);
+    const store = new StateStore(table.tableClient, table.tableName);
     for (const connectionId of ids) await store.putConnection({ connectionId, roomId: 'big-bucket', peerId: connectionId });
 
     const { sender, posted } = recordingSender();
@@ -105,10 +105,10 @@ describe('the keep-alive sweep', () => {
     const bucket = 21;
     const [live, deleted, expired] = idsInBucket(bucket, 3);
     const now = Date.now();
-    await new StateStore(table.documentClient, table.tableName).putConnection({ connectionId: live, roomId: 'r', peerId: 'live' });
-    await new StateStore(table.documentClient, table.tableName).putConnection({ connectionId: deleted, roomId: 'r', peerId: 'deleted' });
-    await new StateStore(table.documentClient, table.tableName).deleteConnection(deleted);
-    await new StateStore(table.documentClient, table.tableName, () => now - 3 * 3600_000).putConnection({ connectionId: expired, roomId: 'r', peerId: 'expired' });
+    await new StateStore(table.tableClient, table.tableName).putConnection({ connectionId: live, roomId: 'r', peerId: 'live' });
+    await new StateStore(table.tableClient, table.tableName).putConnection({ connectionId: deleted, roomId: 'r', peerId: 'deleted' });
+    await new StateStore(table.tableClient, table.tableName).deleteConnection(deleted);
+    await new StateStore(table.tableClient, table.tableName, () => now - 3 * 3600_000).putConnection({ connectionId: expired, roomId: 'r', peerId: 'expired' });
 
     const { sender, posted } = recordingSender();
     await sweep(servicesWith(sender), settings, tickFor(bucket), now);
@@ -123,7 +123,7 @@ describe('the keep-alive sweep', () => {
     const [gone, observer] = idsInBucket(bucket, 2);
     const roomId = 'gone-room';
     const longAgo = Date.now() - 5 * 60_000;
-    const earlier = new StateStore(table.documentClient, table.tableName, () => longAgo);
+    const earlier = new StateStore(table.tableClient, table.tableName, () => longAgo);
     for (const [connectionId, peerId] of [[gone, 'ghost'], [observer, 'observer']]) {
       await earlier.putConnection({ connectionId, roomId, peerId });
       await earlier.bindPeer({ connectionId, roomId, peerId });
@@ -148,7 +148,7 @@ describe('the keep-alive sweep', () => {
   it('keeps a Gone connection whose binding is young enough to be still inside $connect', async () => {
     const bucket = 35;
     const [young] = idsInBucket(bucket, 1);
-    const store = new StateStore(table.documentClient, table.tableName);
+    const store = new StateStore(table.tableClient, table.tableName);
     await store.putConnection({ connectionId: young, roomId: 'young-room', peerId: 'newcomer' });
     await store.bindPeer({ connectionId: young, roomId: 'young-room', peerId: 'newcomer' });
 
@@ -162,7 +162,7 @@ describe('the keep-alive sweep', () => {
   it('counts a post that fails (not Gone) as undelivered and keeps the peer', async () => {
     const bucket = 40;
     const [flaky] = idsInBucket(bucket, 1);
-    const earlier = new StateStore(table.documentClient, table.tableName, () => Date.now() - 5 * 60_000);
+    const earlier = new StateStore(table.tableClient, table.tableName, () => Date.now() - 5 * 60_000);
     await earlier.putConnection({ connectionId: flaky, roomId: 'flaky-room', peerId: 'flaky' });
     await earlier.bindPeer({ connectionId: flaky, roomId: 'flaky-room', peerId: 'flaky' });
 
@@ -179,8 +179,8 @@ describe('the keep-alive sweep', () => {
     const [old, fresh] = idsInBucket(bucket, 2);
     const now = Date.now();
     const closesInMs = 5 * 60_000; // less than one 8-minute interval left
-    await new StateStore(table.documentClient, table.tableName, () => now - 2 * 3600_000 + closesInMs).putConnection({ connectionId: old, roomId: 'r', peerId: 'old' });
-    await new StateStore(table.documentClient, table.tableName, () => now - 3600_000).putConnection({ connectionId: fresh, roomId: 'r', peerId: 'fresh' });
+    await new StateStore(table.tableClient, table.tableName, () => now - 2 * 3600_000 + closesInMs).putConnection({ connectionId: old, roomId: 'r', peerId: 'old' });
+    await new StateStore(table.tableClient, table.tableName, () => now - 3600_000).putConnection({ connectionId: fresh, roomId: 'r', peerId: 'fresh' });
 
     const { sender, posted } = recordingSender();
     const report = await sweep(servicesWith(sender, now), settings, tickFor(bucket), now);

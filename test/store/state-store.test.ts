@@ -10,7 +10,7 @@ import { peerStoreContract } from '../support/peer-store-contract.js';
 const table = useDynaliteTable();
 let roomCounter = 0;
 const newRoom = () => `room-${++roomCounter}`;
-const storeAt = (nowMs: number = Date.now()) => new StateStore(table.documentClient, table.tableName, () => nowMs);
+const storeAt = (nowMs: number = Date.now()) => new StateStore(table.tableClient, table.tableName, () => nowMs);
 
 
 describe('the PeerStore contract, on DynamoDB (dynalite)', () => {

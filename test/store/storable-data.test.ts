@@ -2,7 +2,9 @@
  * Client data through the real store on both engines: what DynamoDB can
  * hold round-trips intact (constructor keys included), what it cannot is
  * refused with UnstorableDataError before anything is written — also where
- * dynalite itself would have accepted it and AWS would not.
+ * dynalite itself would have accepted it and AWS would not. Through the
+ * runtime's own client (table-clients.ts: the low-level client, marshalled
+ * once) and through an injected DocumentClient without marshall options.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,11 +13,14 @@ import { ensureTable, findJava, startEngine, type RunningEngine } from '../../lo
 import { peerKey } from '../../lambda/store/keys.js';
 import { MAX_ITEM_NESTING, UnstorableDataError } from '../../lambda/store/storable.js';
 import { StateStore } from '../../lambda/store/state-store.js';
+import { documentTableClient, marshallingTableClient } from '../../lambda/store/table-clients.js';
 
 const aws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 const hasJava = !('missing' in findJava());
 if (!hasJava && !process.env.CI) console.warn('*** storable-data: no Java 17+, checking on dynalite only ***');
 const engines = ['dynalite', ...(hasJava || process.env.CI ? ['dynamodb-local' as const] : [])] as const;
+const clients = ["the runtime's client", 'a DocumentClient'] as const;
+const cases = engines.flatMap((kind) => clients.map((client) => [kind, client] as const));
 
 /** `levels` nested maps: nest(1) is {a: 1}, nest(2) is {a: {a: 1}}. */
 function nest(levels: number, leaf: unknown = 1): Record<string, unknown> {
@@ -24,7 +29,7 @@ function nest(levels: number, leaf: unknown = 1): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-describe.each(engines)('storable data on %s', (kind) => {
+describe.each(cases)('storable data on %s, through %s', (kind, client) => {
   let engine: RunningEngine;
   let documentClient: DynamoDBDocumentClient;
   let store: StateStore;
@@ -37,7 +42,8 @@ describe.each(engines)('storable data on %s', (kind) => {
     await ensureTable(engine.endpoint, tableName, aws);
     // No marshall options at all: the store must not depend on them.
     documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: engine.endpoint, ...aws, maxAttempts: 1 }));
-    store = new StateStore(documentClient, tableName);
+    const runtimeClient = marshallingTableClient(new DynamoDBClient({ endpoint: engine.endpoint, ...aws, maxAttempts: 1, cacheMiddleware: true }));
+    store = new StateStore(client === 'a DocumentClient' ? documentTableClient(documentClient) : runtimeClient, tableName);
   }, 90_000);
   afterAll(async () => {
     documentClient?.destroy();

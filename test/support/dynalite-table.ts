@@ -3,11 +3,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedDynalite } from '../../local/dynalite-engine.js';
 import { createTableInput } from '../../lambda/store/table-schema.js';
+import type { TableClient } from '../../lambda/store/table.js';
+import { marshallingTableClient } from '../../lambda/store/table-clients.js';
 
 export interface DynaliteTable {
   endpoint: string;
   tableName: string;
+  /** For tests that read or write items themselves. */
   documentClient: DynamoDBDocumentClient;
+  /** The store's own client (table-clients.ts), as the runtime builds it. */
+  tableClient: TableClient;
   close(): Promise<void>;
 }
 
@@ -19,12 +24,15 @@ export async function startDynaliteTable(tableName = 'protoo-test'): Promise<Dyn
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const storeClient = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, cacheMiddleware: true });
   return {
     endpoint,
     tableName,
     documentClient,
+    tableClient: marshallingTableClient(storeClient),
     async close() {
       client.destroy();
+      storeClient.destroy();
       await engine.stop();
     },
   };

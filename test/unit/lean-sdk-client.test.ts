@@ -5,7 +5,6 @@
  * client resolves its middleware once (cacheMiddleware) and its endpoint
  * without rules — and without the user-agent headers it no longer builds.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,8 @@ import { createNotification } from '../../lambda/protocol/messages.js';
 import { ConnectionSender } from '../../lambda/delivery/connection-sender.js';
 import { createManagementClient } from '../../lambda/delivery/management-client.js';
 import { DEFAULT_MANAGEMENT_CLIENT_SETTINGS } from '../../lambda/delivery/management-client-settings.js';
-import { createDocumentClient, DEFAULT_DOCUMENT_CLIENT_SETTINGS } from '../../lambda/store/document-client.js';
+import { createDynamoDBClient, DEFAULT_DYNAMODB_CLIENT_SETTINGS } from '../../lambda/store/dynamodb-client.js';
+import { marshallingTableClient } from '../../lambda/store/table-clients.js';
 
 interface Received {
   method: string;
@@ -73,17 +73,25 @@ describe('the Management API client', () => {
   });
 });
 
-describe('the DynamoDB document client', () => {
-  it('still marshals, signs for dynamodb and unmarshals, without the user-agent headers', async () => {
-    const client = createDocumentClient(origin, DEFAULT_DOCUMENT_CLIENT_SETTINGS);
+describe("the store's DynamoDB client", () => {
+  it('still marshals, signs for dynamodb and unmarshals, without the user-agent headers, call after call through its cached middleware', async () => {
+    const client = createDynamoDBClient(origin, DEFAULT_DYNAMODB_CLIENT_SETTINGS);
     Object.assign(client.config, { credentials: async () => credentials });
+    const table = marshallingTableClient(client);
     received.length = 0;
-    const { Item } = await client.send(new GetCommand({ TableName: 't', Key: { pk: 'room#1' } }));
-    expect(Item).toEqual({ pk: 'answered' });
-    expect(received).toHaveLength(1);
-    expect(JSON.parse(received[0].body)).toEqual({ TableName: 't', Key: { pk: { S: 'room#1' } } });
-    expect(received[0].headers.authorization).toMatch(/Credential=AKIDLEAN\/\d{8}\/us-east-1\/dynamodb\/aws4_request/);
-    expect(received[0].headers['x-amz-user-agent']).toBeUndefined();
+    for (const pk of ['room#1', 'room#2']) {
+      const { Item } = await table.get({ TableName: 't', Key: { pk } });
+      expect(Item).toEqual({ pk: 'answered' });
+    }
+    expect(received).toHaveLength(2);
+    expect(received.map(({ body }) => JSON.parse(body))).toEqual([
+      { TableName: 't', Key: { pk: { S: 'room#1' } } },
+      { TableName: 't', Key: { pk: { S: 'room#2' } } },
+    ]);
+    for (const { headers } of received) {
+      expect(headers.authorization).toMatch(/Credential=AKIDLEAN\/\d{8}\/us-east-1\/dynamodb\/aws4_request/);
+      expect(headers['x-amz-user-agent']).toBeUndefined();
+    }
     client.destroy();
   });
 });

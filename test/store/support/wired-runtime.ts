@@ -72,7 +72,7 @@ export function wireRuntime(table: DynaliteTable, app: App, options: Partial<Han
 
   const wired = {
     handlers,
-    store: new StateStore(table.documentClient, table.tableName, options.now),
+    store: new StateStore(table.tableClient, table.tableName, options.now),
     gone,
     closed,
     logs,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../lambda/config.js';
 import { ANSWER_RESERVE_MS, DEFAULT_INVOCATION_DEADLINE_MS, answerBudgetMs, workBudgetMs } from '../../../lambda/runtime/deadline.js';
-import { DEFAULT_DOCUMENT_CLIENT_SETTINGS } from '../../../lambda/store/document-client.js';
+import { DEFAULT_DYNAMODB_CLIENT_SETTINGS } from '../../../lambda/store/dynamodb-client.js';
 
 const remaining = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
 
@@ -30,7 +30,7 @@ describe('the invocation deadline', () => {
   });
 
   it('a DynamoDB call, retries included, fits the default deadline', () => {
-    const { timeoutMs, maxAttempts } = DEFAULT_DOCUMENT_CLIENT_SETTINGS;
+    const { timeoutMs, maxAttempts } = DEFAULT_DYNAMODB_CLIENT_SETTINGS;
     // Each attempt is capped at 2 × timeoutMs; the SDK's throttling backoff adds at most 0.5 + 1 s for 3 attempts.
     expect(maxAttempts * 2 * timeoutMs + 1_500).toBeLessThan(DEFAULT_INVOCATION_DEADLINE_MS);
   });
@@ -38,11 +38,11 @@ describe('the invocation deadline', () => {
 
 describe('DynamoDB client settings by endpoint', () => {
   it('AWS and remote endpoints get the tight limits; a local engine on loopback gets 10 s per attempt', async () => {
-    const { documentClientSettings } = await import('../../../lambda/store/document-client.js');
-    expect(documentClientSettings(undefined).timeoutMs).toBe(1_000);
-    expect(documentClientSettings('https://dynamodb.eu-west-1.amazonaws.com').timeoutMs).toBe(1_000);
-    expect(documentClientSettings('http://127.0.0.1:8000').timeoutMs).toBe(10_000);
-    expect(documentClientSettings('http://localhost:4566').timeoutMs).toBe(10_000);
-    expect(documentClientSettings('http://[::1]:8000').timeoutMs).toBe(10_000);
+    const { dynamoDBClientSettings } = await import('../../../lambda/store/dynamodb-client.js');
+    expect(dynamoDBClientSettings(undefined).timeoutMs).toBe(1_000);
+    expect(dynamoDBClientSettings('https://dynamodb.eu-west-1.amazonaws.com').timeoutMs).toBe(1_000);
+    expect(dynamoDBClientSettings('http://127.0.0.1:8000').timeoutMs).toBe(10_000);
+    expect(dynamoDBClientSettings('http://localhost:4566').timeoutMs).toBe(10_000);
+    expect(dynamoDBClientSettings('http://[::1]:8000').timeoutMs).toBe(10_000);
   });
 });

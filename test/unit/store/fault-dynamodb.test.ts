@@ -1,6 +1,6 @@
 /**
- * A browned-out DynamoDB, with the same handlers and the real DocumentClient
- * (built by store/document-client.ts from DYNAMODB_ENDPOINT) pointed at a
+ * A browned-out DynamoDB, with the same handlers and the runtime's own DynamoDB client
+ * (built by store/dynamodb-client.ts from DYNAMODB_ENDPOINT) pointed at a
  * loopback endpoint that fails as told: every request is answered 503 with
  * an id within the deadline, and once the endpoint is healthy again the
  * same connection and the other peers work as before.

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isLoopback } from '../delivery/management-endpoint.js';
 import { traced } from '../observability/tracing.js';
 import { boundedRequestHandler, withoutUnusedMiddleware } from '../lean-sdk-client.js';
+import type { TableClient } from './table.js';
+import { marshallingTableClient } from './table-clients.js';
 
 /**
  * How long one DynamoDB call may take. DynamoDB answers in single-digit ms
@@ -24,13 +25,13 @@ import { boundedRequestHandler, withoutUnusedMiddleware } from '../lean-sdk-clie
  *   settle's, the sweep's bucket pages); a broadcast's fan-out posts, it
  *   does not read.
  */
-export interface DocumentClientSettings {
+export interface DynamoDBClientSettings {
   timeoutMs: number;
   maxAttempts: number;
   maxSockets: number;
 }
 
-export const DEFAULT_DOCUMENT_CLIENT_SETTINGS: DocumentClientSettings = {
+export const DEFAULT_DYNAMODB_CLIENT_SETTINGS: DynamoDBClientSettings = {
   timeoutMs: 1_000,
   maxAttempts: 3,
   maxSockets: 50,
@@ -43,41 +44,41 @@ export const DEFAULT_DOCUMENT_CLIENT_SETTINGS: DocumentClientSettings = {
  * attempt may wait 10 s, as the Management API client does against the local
  * stack. The invocation deadline still bounds the whole request.
  */
-export const LOCAL_ENGINE_DOCUMENT_CLIENT_SETTINGS: DocumentClientSettings = { ...DEFAULT_DOCUMENT_CLIENT_SETTINGS, timeoutMs: 10_000 };
+export const LOCAL_ENGINE_DYNAMODB_CLIENT_SETTINGS: DynamoDBClientSettings = { ...DEFAULT_DYNAMODB_CLIENT_SETTINGS, timeoutMs: 10_000 };
 
 /** The settings for an endpoint: AWS's (none given) or a local engine's (loopback). */
-export function documentClientSettings(endpoint: string | undefined): DocumentClientSettings {
-  return endpoint !== undefined && isLoopback(new URL(endpoint).host) ? LOCAL_ENGINE_DOCUMENT_CLIENT_SETTINGS : DEFAULT_DOCUMENT_CLIENT_SETTINGS;
+export function dynamoDBClientSettings(endpoint: string | undefined): DynamoDBClientSettings {
+  return endpoint !== undefined && isLoopback(new URL(endpoint).host) ? LOCAL_ENGINE_DYNAMODB_CLIENT_SETTINGS : DEFAULT_DYNAMODB_CLIENT_SETTINGS;
 }
 
-/** A DocumentClient whose every call is bounded in time (see DocumentClientSettings). */
-export function createDocumentClient(
-  endpoint: string | undefined,
-  settings: DocumentClientSettings = documentClientSettings(endpoint),
-): DynamoDBDocumentClient {
+/**
+ * The low-level DynamoDB client, every call bounded in time (see
+ * DynamoDBClientSettings), its middleware resolved once per command type
+ * (table-clients.ts says why not a DocumentClient). On AWS the endpoint
+ * comes from the rule set, which caches it.
+ */
+export function createDynamoDBClient(endpoint: string | undefined, settings: DynamoDBClientSettings = dynamoDBClientSettings(endpoint)): DynamoDBClient {
   const client = new DynamoDBClient({
     ...(endpoint ? { endpoint } : {}),
+    cacheMiddleware: true,
     maxAttempts: settings.maxAttempts,
     requestHandler: boundedRequestHandler(settings.timeoutMs, settings.maxSockets),
   });
-  // lib-dynamodb refuses cacheMiddleware, and on AWS the endpoint comes from the rule set (it caches it).
-  return DynamoDBDocumentClient.from(withoutUnusedMiddleware(client), {
-    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
-  });
+  return withoutUnusedMiddleware(client);
 }
 
-const clients = new Map<string, DynamoDBDocumentClient>();
+const clients = new Map<string, TableClient>();
 
 /**
- * One DocumentClient per endpoint, kept across warm invocations (and across
- * local stacks in one process, which may use different engines).
+ * The store's client for an endpoint, kept across warm invocations (and
+ * across local stacks in one process, which may use different engines).
  */
-export function documentClientFor(endpoint: string | undefined, timeoutMs?: number): DynamoDBDocumentClient {
-  const settings = timeoutMs === undefined ? documentClientSettings(endpoint) : { ...DEFAULT_DOCUMENT_CLIENT_SETTINGS, timeoutMs };
+export function tableClientFor(endpoint: string | undefined, timeoutMs?: number): TableClient {
+  const settings = timeoutMs === undefined ? dynamoDBClientSettings(endpoint) : { ...DEFAULT_DYNAMODB_CLIENT_SETTINGS, timeoutMs };
   const key = `${endpoint ?? 'aws'} ${settings.timeoutMs}`;
   let client = clients.get(key);
   if (!client) {
-    client = traced(createDocumentClient(endpoint, settings));
+    client = marshallingTableClient(traced(createDynamoDBClient(endpoint, settings)));
     clients.set(key, client);
   }
   return client;
