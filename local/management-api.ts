@@ -49,17 +49,24 @@ function sendJson(res: ServerResponse, status: number, payload: unknown): void {
   res.end(body);
 }
 
-/** Reads at most `limit + 1` bytes; returns null when the body is over `limit`. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let over = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) over = true;
-    if (!over) chunks.push(chunk);
-  }
-  return over ? null : Buffer.concat(chunks);
+/**
+ * Reads the body, keeping at most `limit` bytes; null when it is over
+ * `limit`. Events, not `for await`: every post of a broadcast comes through
+ * here, and an async iterator costs a promise per chunk.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= limit) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(total > limit ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.once('error', reject);
+    // A client gone mid-body: no 'end' comes (after 'end', this changes nothing).
+    req.once('close', () => reject(new Error('the request was closed before its end')));
+  });
 }
 
 /** Parses `/{stage}/@connections/{id}` (with `@` possibly percent-encoded). */
