@@ -30,6 +30,8 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
 import { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
 import { replacementBackoffFromEnv } from '../lambda/runtime/replacement-backoff-settings.js';
+import { readConfig } from '../lambda/config.js';
+import { managementClientSettings } from '../lambda/delivery/management-client-settings.js';
 
 // CloudFormation stack names; API Gateway API names; DynamoDB table names.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -181,42 +183,37 @@ export function checkAlarmTuning(
 }
 
 /**
- * The runtime's per-connection rate limit (lambda/runtime/rate-limit.ts), set
- * through the functions' environment: each variable and the least it accepts,
- * as lambda/config.ts reads them (a whole number; 0 turns the limit, or the
- * closing, off).
+ * The runtime's own readers of its settings, each as it runs at a cold
+ * start: lambda/config.ts (RATE_LIMIT_*, FAN_OUT_CONCURRENCY,
+ * DYNAMODB_TIMEOUT_MS, INVOCATION_DEADLINE_MS), the Management API client's
+ * (POST_TIMEOUT_MS) and the replacement backoff's (REPLACEMENT_BACKOFF_*).
+ * Each names the variable first in what it throws.
  */
-export const RATE_LIMIT_ENV = { RATE_LIMIT_PER_SECOND: 0, RATE_LIMIT_BURST: 1, RATE_LIMIT_CLOSE_AFTER: 0 } as const;
-
-/** The replacement backoff's variables (lambda/runtime/replacement-backoff-settings.ts). */
-export const REPLACEMENT_BACKOFF_ENV = ['REPLACEMENT_BACKOFF_FIRST_MS', 'REPLACEMENT_BACKOFF_GROWTH', 'REPLACEMENT_BACKOFF_CAP_MS'] as const;
+const RUNTIME_READERS: ReadonlyArray<(env: Record<string, string>) => unknown> = [
+  // The stack names the table itself; only the other variables are checked here.
+  (env) => readConfig({ ...env, TABLE_NAME: 'checked-at-synth' }),
+  (env) => managementClientSettings(env),
+  (env) => replacementBackoffFromEnv(env),
+];
 
 /**
- * The runtime settings in an environment, checked at synth by the rules the
- * runtime applies at its cold start, so a bad value fails `cdk synth` in one
- * line instead of every invocation of the deployed functions. `label` names a
- * variable in the error (the prop, or the context key it came from).
+ * The runtime settings in an environment, checked at synth by the runtime's
+ * own readers, so a value its functions would refuse at every cold start
+ * fails `cdk synth` in one line instead. `label` names a variable in the
+ * error (the prop, or the context key it came from). Values CDK resolves only
+ * at deploy time (tokens) are left to the runtime.
  */
 export function checkRuntimeEnvironment(env: Readonly<Record<string, string>> | undefined, label: (variable: string) => string): void {
   if (!env) return;
-  const given = (variable: string) => {
-    const raw = env[variable];
-    return raw === undefined || Token.isUnresolved(raw) ? undefined : raw;
-  };
-  for (const [variable, min] of Object.entries(RATE_LIMIT_ENV)) {
-    const raw = given(variable);
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min) throw new Error(`${label(variable)} must be a whole number ≥ ${min}, got ${JSON.stringify(raw)}`);
-  }
-  const backoff: Record<string, string | undefined> = {};
-  for (const variable of REPLACEMENT_BACKOFF_ENV) backoff[variable] = given(variable);
-  try {
-    replacementBackoffFromEnv(backoff);
-  } catch (error) {
-    // The runtime's own words name the variable; say where it was set.
-    const message = (error as Error).message;
-    const variable = REPLACEMENT_BACKOFF_ENV.find((v) => message.startsWith(v)) ?? REPLACEMENT_BACKOFF_ENV[0];
-    throw new Error(`${label(variable)}${message.slice(variable.length)}`);
+  const known = Object.fromEntries(Object.entries(env).filter(([, raw]) => !Token.isUnresolved(raw)));
+  for (const read of RUNTIME_READERS) {
+    try {
+      read(known);
+    } catch (error) {
+      // The runtime's own words name the variable; say where it was set.
+      const message = (error as Error).message;
+      const variable = /^[A-Z][A-Z0-9_]*/.exec(message)?.[0];
+      throw new Error(variable ? `${label(variable)}${message.slice(variable.length)}` : message);
+    }
   }
 }

@@ -78,6 +78,11 @@ describe('GIVEN construct props beyond AWS limits', () => {
     [{ environment: { RATE_LIMIT_BURST: '0' } }, /^environment.RATE_LIMIT_BURST must be a whole number ≥ 1, got "0"$/],
     [{ environment: { RATE_LIMIT_PER_SECOND: '1.5' } }, /^environment.RATE_LIMIT_PER_SECOND must be a whole number ≥ 0/],
     [{ environment: { REPLACEMENT_BACKOFF_GROWTH: '0' } }, /^environment.REPLACEMENT_BACKOFF_GROWTH must be ≥ 1, got 0$/],
+    // Each refused by the runtime's own reader, as a cold start would.
+    [{ environment: { FAN_OUT_CONCURRENCY: '0' } }, /^environment.FAN_OUT_CONCURRENCY must be a whole number ≥ 1, got "0"$/],
+    [{ environment: { DYNAMODB_TIMEOUT_MS: '0.5' } }, /^environment.DYNAMODB_TIMEOUT_MS must be a whole number ≥ 1, got "0.5"$/],
+    [{ environment: { INVOCATION_DEADLINE_MS: 'soon' } }, /^environment.INVOCATION_DEADLINE_MS must be a whole number ≥ 1, got "soon"$/],
+    [{ environment: { POST_TIMEOUT_MS: '-5' } }, /^environment.POST_TIMEOUT_MS must be a positive whole number of milliseconds, got "-5"$/],
     [{ timeout: Duration.millis(1500) }, /^timeout must be whole seconds/],
     [{ throttling: { rateLimit: 0 } }, /^throttling.rateLimit must be above 0/],
     [{ throttling: { burstLimit: 6000 } }, /^throttling.burstLimit must be between 1 and 5000/],
