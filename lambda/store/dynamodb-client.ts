@@ -38,9 +38,9 @@ export const DEFAULT_DYNAMODB_CLIENT_SETTINGS: DynamoDBClientSettings = {
 };
 
 /**
- * A local engine (dynalite, DynamoDB Local on loopback) shares the machine —
- * dynalite even the event loop — with the gateway and every invocation, so a
- * storm of joins delays its answers by seconds with nothing stuck: there an
+ * A local engine (dynalite, DynamoDB Local on loopback) shares the machine's
+ * cores — dynalite even the process — with the gateway and every invocation,
+ * so a storm of joins delays its answers by seconds with nothing stuck: there an
  * attempt may wait 10 s, as the Management API client does against the local
  * stack. The invocation deadline still bounds the whole request.
  */
