@@ -29,9 +29,7 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 /** A protoo method the sweep may send: the runtime's own rule, checked at synth too. */
 export { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
 import { METHOD_PATTERN as METHOD_NAME_PATTERN } from '../lambda/keep-alive/settings.js';
-import { replacementBackoffFromEnv } from '../lambda/runtime/replacement-backoff-settings.js';
-import { readConfig } from '../lambda/config.js';
-import { managementClientSettings } from '../lambda/delivery/management-client-settings.js';
+import { checkRuntimeSettings } from '../lambda/runtime-settings.js';
 
 // CloudFormation stack names; API Gateway API names; DynamoDB table names.
 export const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -183,20 +181,6 @@ export function checkAlarmTuning(
 }
 
 /**
- * The runtime's own readers of its settings, each as it runs at a cold
- * start: lambda/config.ts (RATE_LIMIT_*, FAN_OUT_CONCURRENCY,
- * DYNAMODB_TIMEOUT_MS, INVOCATION_DEADLINE_MS), the Management API client's
- * (POST_TIMEOUT_MS) and the replacement backoff's (REPLACEMENT_BACKOFF_*).
- * Each names the variable first in what it throws.
- */
-const RUNTIME_READERS: ReadonlyArray<(env: Record<string, string>) => unknown> = [
-  // The stack names the table itself; only the other variables are checked here.
-  (env) => readConfig({ ...env, TABLE_NAME: 'checked-at-synth' }),
-  (env) => managementClientSettings(env),
-  (env) => replacementBackoffFromEnv(env),
-];
-
-/**
  * The runtime settings in an environment, checked at synth by the runtime's
  * own readers, so a value its functions would refuse at every cold start
  * fails `cdk synth` in one line instead. `label` names a variable in the
@@ -206,14 +190,12 @@ const RUNTIME_READERS: ReadonlyArray<(env: Record<string, string>) => unknown> =
 export function checkRuntimeEnvironment(env: Readonly<Record<string, string>> | undefined, label: (variable: string) => string): void {
   if (!env) return;
   const known = Object.fromEntries(Object.entries(env).filter(([, raw]) => !Token.isUnresolved(raw)));
-  for (const read of RUNTIME_READERS) {
-    try {
-      read(known);
-    } catch (error) {
-      // The runtime's own words name the variable; say where it was set.
-      const message = (error as Error).message;
-      const variable = /^[A-Z][A-Z0-9_]*/.exec(message)?.[0];
-      throw new Error(variable ? `${label(variable)}${message.slice(variable.length)}` : message);
-    }
+  try {
+    checkRuntimeSettings(known);
+  } catch (error) {
+    // The runtime's own words name the variable; say where it was set.
+    const message = (error as Error).message;
+    const variable = /^[A-Z][A-Z0-9_]*/.exec(message)?.[0];
+    throw new Error(variable ? `${label(variable)}${message.slice(variable.length)}` : message);
   }
 }

@@ -14,10 +14,8 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { limitsFromEnv } from '../lambda/apps/room-relay/limits.js';
-import { readConfig } from '../lambda/config.js';
-import { managementClientSettings } from '../lambda/delivery/management-client-settings.js';
 import { keepAliveSettingsFromEnv } from '../lambda/keep-alive/settings.js';
-import { replacementBackoffFromEnv } from '../lambda/runtime/replacement-backoff-settings.js';
+import { checkRuntimeSettings } from '../lambda/runtime-settings.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export class SettingError extends Error {
@@ -168,10 +166,7 @@ function keepAlive(env: Env): void {
  */
 function runtime(env: Env): void {
   try {
-    // The stack names its own table; only the other variables are checked here.
-    readConfig({ ...env, TABLE_NAME: 'checked-at-start' });
-    managementClientSettings(env);
-    replacementBackoffFromEnv(env);
+    checkRuntimeSettings(env);
     limitsFromEnv(env);
   } catch (error) {
     throw new SettingError((error as Error).message);
