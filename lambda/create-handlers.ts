@@ -147,7 +147,7 @@ export function createHandlers(app: App, options: HandlerOptions = {}): Handlers
         } else if (services && requestId !== undefined) {
           let budgetMs = answerBudgetMs(context);
           let answering = services;
-          if (error instanceof DeadlineExceededError && requestId !== undefined && running) {
+          if (error instanceof DeadlineExceededError && running) {
             // The work's own answer is refused from now on, so it undoes what it did (a join leaves the
             // roster). A short wait lets work that is only just late do so before the client hears 503 and
             // retries, and before this invocation ends: on Lambda, work left behind is frozen with the

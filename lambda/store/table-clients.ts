@@ -37,6 +37,13 @@ type AttributeMap = Parameters<typeof unmarshall>[0];
 const toAttributes = (value: Item | undefined) => (value === undefined ? undefined : marshall(value, MARSHALL_OPTIONS));
 const fromAttributes = (value: AttributeMap | undefined) => (value === undefined ? undefined : unmarshall(value));
 
+/** What a put, update or delete returns: the item's attributes (old or new, as asked) as plain values. */
+const written = <Output extends { Attributes?: AttributeMap }>(output: Output) => ({
+  ...output,
+  Attributes: fromAttributes(output.Attributes),
+  ItemCollectionMetrics: undefined,
+});
+
 export function marshallingTableClient(client: DynamoDBClient): TableClient {
   return {
     async get(input) {
@@ -47,7 +54,7 @@ export function marshallingTableClient(client: DynamoDBClient): TableClient {
       const output = await client.send(
         new PutItemCommand({ ...input, Item: toAttributes(input.Item)!, ExpressionAttributeValues: toAttributes(input.ExpressionAttributeValues) }),
       );
-      return { ...output, Attributes: fromAttributes(output.Attributes), ItemCollectionMetrics: undefined };
+      return written(output);
     },
     async update(input) {
       const output = await client.send(
@@ -59,13 +66,13 @@ export function marshallingTableClient(client: DynamoDBClient): TableClient {
           Expected: undefined,
         }),
       );
-      return { ...output, Attributes: fromAttributes(output.Attributes), ItemCollectionMetrics: undefined };
+      return written(output);
     },
     async delete(input) {
       const output = await client.send(
         new DeleteItemCommand({ ...input, Key: toAttributes(input.Key), ExpressionAttributeValues: toAttributes(input.ExpressionAttributeValues), Expected: undefined }),
       );
-      return { ...output, Attributes: fromAttributes(output.Attributes), ItemCollectionMetrics: undefined };
+      return written(output);
     },
     async query(input) {
       const output = await client.send(
