@@ -23,9 +23,10 @@ import { isLoopback } from './management-endpoint.js';
  *   of the invocation (an answer, a close) do not queue behind it.
  *
  * The local stack (a loopback endpoint) defaults to 10 s: there the gateway
- * shares one event loop with every invocation and the DynamoDB engine, so a
- * storm of joins delays answers by seconds with nothing stuck (its gateway
- * never holds a post: see local/gateway-quotas.ts, backpressure).
+ * shares one event loop with every invocation (and the machine's cores with
+ * the DynamoDB engine), so a storm of joins delays answers by seconds with
+ * nothing stuck (its gateway never holds a post: see local/gateway-quotas.ts,
+ * backpressure).
  */
 export interface ManagementClientSettings {
   postTimeoutMs: number;
